@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sbull: a RAM block device after LDD3's sbull, for today's block layer.
+ *
+ * The declarations shared by the three files of the driver:
+ * sbull_main.c (parameters, device setup and teardown), sbull_queue.c (the
+ * request paths) and sbull_xfer.c (the accesses to the store).
+ */
+#ifndef _SBULL_H
+#define _SBULL_H
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/types.h>
+
+#define SBULL_MINORS	16	/* the disk and 15 partitions */
+
+/* LDD3's request modes, with LDD3's numbers so coursework still applies. */
+enum sbull_mode {
+	SBULL_RM_SIMPLE = 0,	/* blk-mq, one segment completed at a time */
+	SBULL_RM_MQ = 1,	/* blk-mq, whole requests (LDD3's RM_FULL) */
+	SBULL_RM_BIO = 2,	/* no request queue (LDD3's RM_NOQUEUE) */
+};
+
+/**
+ * struct sbull_dev - one sbull disk
+ * @data: the store, vmalloc'ed at load; read-only pointer on the data path
+ * @size: bytes in @data
+ * @disk: the gendisk, /dev/sbulla and on
+ * @tag_set: the blk-mq tag set (unused in bio mode)
+ */
+struct sbull_dev {
+	u8 *data;
+	size_t size;
+	struct gendisk *disk;
+	struct blk_mq_tag_set tag_set;
+};
+
+/* sbull_xfer.c */
+bool sbull_in_range(const struct sbull_dev *dev, sector_t sector,
+		    unsigned int nr_sectors);
+void sbull_xfer_segment(struct sbull_dev *dev, sector_t sector,
+			const struct bio_vec *bvec, bool write);
+blk_status_t sbull_do_nodata(struct sbull_dev *dev, enum req_op op,
+			     sector_t sector, unsigned int nr_sectors);
+
+/* sbull_queue.c */
+extern const struct block_device_operations sbull_bio_fops;
+extern const struct block_device_operations sbull_mq_fops;
+extern const struct blk_mq_ops sbull_mq_ops;
+extern const struct blk_mq_ops sbull_simple_ops;
+
+#endif /* _SBULL_H */

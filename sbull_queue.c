@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The three request paths.
+ *
+ * bio:    no request queue; the block layer hands each bio to
+ *         ->submit_bio(), which walks it with bio_for_each_segment().
+ * mq:     blk-mq merges bios into requests and hands them to ->queue_rq(),
+ *         which walks each with rq_for_each_segment() and ends it whole.
+ * simple: blk-mq as well, but like LDD3's RM_SIMPLE the request is copied
+ *         one segment at a time and completed piece by piece with
+ *         blk_update_request().
+ *
+ * The bio mode has its own block_device_operations: a ->submit_bio method
+ * in the table makes the block layer bypass blk-mq altogether.
+ */
+#include <linux/bio.h>
+#include <linux/blk-mq.h>
+#include <linux/hdreg.h>
+
+#include "sbull.h"
+
+/* LDD3's made-up geometry: 4 heads, 16 sectors, as many cylinders as fit. */
+static int sbull_getgeo(struct block_device *bdev, struct hd_geometry *geo)
+{
+	sector_t cylinders = get_capacity(bdev->bd_disk) >> 6;
+
+	geo->heads = 4;
+	geo->sectors = 16;
+	geo->cylinders = min_t(sector_t, cylinders, USHRT_MAX);
+	return 0;
+}
+
+/* ---- bio mode ---------------------------------------------------------- */
+
+static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio)
+{
+	sector_t sector = bio->bi_iter.bi_sector;
+	struct bvec_iter iter;
+	struct bio_vec bvec;
+
+	if (!sbull_in_range(dev, sector, bio_sectors(bio)))
+		return BLK_STS_IOERR;
+
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		bio_for_each_segment(bvec, bio, iter)
+			sbull_xfer_segment(dev, iter.bi_sector, &bvec,
+					   op_is_write(bio_op(bio)));
+		return BLK_STS_OK;
+	default:
+		return sbull_do_nodata(dev, bio_op(bio), sector,
+				       bio_sectors(bio));
+	}
+}
+
+static void sbull_submit_bio(struct bio *bio)
+{
+	struct sbull_dev *dev = bio->bi_bdev->bd_disk->private_data;
+
+	bio->bi_status = sbull_do_bio(dev, bio);
+	bio_endio(bio);
+}
+
+const struct block_device_operations sbull_bio_fops = {
+	.owner		= THIS_MODULE,
+	.submit_bio	= sbull_submit_bio,
+	.getgeo		= sbull_getgeo,
+};
+
+/* ---- blk-mq modes ------------------------------------------------------ */
+
+static bool sbull_rq_moves_data(struct request *rq)
+{
+	return (req_op(rq) == REQ_OP_READ || req_op(rq) == REQ_OP_WRITE) &&
+	       blk_rq_bytes(rq);
+}
+
+static blk_status_t sbull_do_request(struct sbull_dev *dev,
+				     struct request *rq)
+{
+	struct req_iterator iter;
+	struct bio_vec bvec;
+
+	if (!sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq)))
+		return BLK_STS_IOERR;
+	if (!sbull_rq_moves_data(rq))
+		return sbull_do_nodata(dev, req_op(rq), blk_rq_pos(rq),
+				       blk_rq_sectors(rq));
+
+	rq_for_each_segment(bvec, rq, iter)
+		sbull_xfer_segment(dev, iter.iter.bi_sector, &bvec,
+				   rq_data_dir(rq) == WRITE);
+	return BLK_STS_OK;
+}
+
+static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
+				   const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+
+	blk_mq_start_request(rq);
+	blk_mq_end_request(rq, sbull_do_request(rq->q->queuedata, rq));
+	return BLK_STS_OK;
+}
+
+const struct blk_mq_ops sbull_mq_ops = {
+	.queue_rq	= sbull_queue_rq,
+};
+
+/*
+ * Copy the request's current segment, report that many bytes done, repeat.
+ * blk_update_request() ends each bio as its last byte completes and moves
+ * the request (blk_rq_pos(), rq->bio and its iterator) past what was done;
+ * it returns false once nothing is left, and the request is then ended.
+ */
+static void sbull_complete_by_segment(struct sbull_dev *dev,
+				      struct request *rq)
+{
+	bool write = rq_data_dir(rq) == WRITE;
+	unsigned int done;
+
+	do {
+		struct bio_vec bvec = bio_iovec(rq->bio);
+
+		sbull_xfer_segment(dev, blk_rq_pos(rq), &bvec, write);
+		done = bvec.bv_len;
+	} while (blk_update_request(rq, BLK_STS_OK, done));
+	__blk_mq_end_request(rq, BLK_STS_OK);
+}
+
+static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
+					  const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+	struct sbull_dev *dev = rq->q->queuedata;
+
+	blk_mq_start_request(rq);
+	if (sbull_rq_moves_data(rq) &&
+	    sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq)))
+		sbull_complete_by_segment(dev, rq);
+	else
+		blk_mq_end_request(rq, sbull_do_request(dev, rq));
+	return BLK_STS_OK;
+}
+
+const struct blk_mq_ops sbull_simple_ops = {
+	.queue_rq	= sbull_queue_rq_simple,
+};
+
+/* No ->submit_bio here: its presence would bypass blk-mq. */
+const struct block_device_operations sbull_mq_fops = {
+	.owner		= THIS_MODULE,
+	.getgeo		= sbull_getgeo,
+};
