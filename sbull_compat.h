@@ -22,6 +22,15 @@
 #define SBULL_MQ_F_SHOULD_MERGE	BLK_MQ_F_SHOULD_MERGE
 #endif
 
+/* 6.18 hands ->getgeo() the gendisk instead of a block_device. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#define sbull_getgeo_arg		gendisk
+#define sbull_getgeo_disk(arg)		(arg)
+#else
+#define sbull_getgeo_arg		block_device
+#define sbull_getgeo_disk(arg)		((arg)->bd_disk)
+#endif
+
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 
 static inline struct gendisk *sbull_compat_alloc_disk(struct queue_limits *lim)

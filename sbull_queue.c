@@ -18,11 +18,12 @@
 #include <linux/hdreg.h>
 
 #include "sbull.h"
+#include "sbull_compat.h"
 
 /* LDD3's made-up geometry: 4 heads, 16 sectors, as many cylinders as fit. */
-static int sbull_getgeo(struct block_device *bdev, struct hd_geometry *geo)
+static int sbull_getgeo(struct sbull_getgeo_arg *arg, struct hd_geometry *geo)
 {
-	sector_t cylinders = get_capacity(bdev->bd_disk) >> 6;
+	sector_t cylinders = get_capacity(sbull_getgeo_disk(arg)) >> 6;
 
 	geo->heads = 4;
 	geo->sectors = 16;
