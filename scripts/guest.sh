@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Boot a Debian kernel in QEMU (TCG) on a writable overlay of the host's root
+# and run one command there, as root, in the current directory.
+#
+# Usage: guest.sh [--series 6.1|6.12] [--module PATH/sbull.ko] [--mem 1G]
+#                 [--cpus 2] [--timeout SECONDS] [--results DIR]
+#                 [--append "KERNEL ARGS"] [--shell] [--] COMMAND [ARG...]
+#
+# The command's stdout and stderr stream live to guest.sh's (two streams:
+# their relative order is not kept), and its exit status becomes guest.sh's.
+# The run fails anyway (status 1 if the command succeeded) when the kernel
+# logged a warning, oops or slab report; 124 when it hit --timeout; 125 when
+# the guest ended without a status (panic, ...).
+# In the guest, the command runs as root in the same directory, stdin
+# /dev/null, with PATH, HOME, LANG, the host's SBULL_* variables,
+# SBULL_RESULTS=/results (the --results DIR, read-write) and
+# SBULL_KREL=<release>; with --module, sbull.ko is installed in
+# /lib/modules/<release>/extra so that `modprobe sbull` works.
+# The results DIR (a new temp dir by default) gets console.log and
+# dmesg.log. V=1 streams the console to stderr; ACCEL=kvm replaces TCG.
+# --shell: an interactive shell on the console instead of a command, no
+# timeout; exiting it powers the guest off and gives guest.sh its status
+# (Ctrl-A x ends QEMU).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+
+series=6.1 module='' mem=1G cpus=2 timeout=1800 results='' append='' shell=''
+usage() {
+	echo "usage: $0 [--series 6.1|6.12] [--module FILE.ko] [--mem SIZE]" \
+		"[--cpus N] [--timeout SECONDS] [--results DIR] [--append ARGS]" \
+		"[--shell] [--] COMMAND [ARG...]" >&2
+	exit 2
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--series | --module | --mem | --cpus | --timeout | --results | --append)
+		[ $# -ge 2 ] || usage ;;
+	esac
+	case $1 in
+	--series) series=$2 && shift ;;
+	--module) module=$(realpath "$2") && shift ;;
+	--mem) mem=$2 && shift ;;
+	--cpus) cpus=$2 && shift ;;
+	--timeout) timeout=$2 && shift ;;
+	--results) results=$2 && shift ;;
+	--append) append=$2 && shift ;;
+	--shell) shell=1 ;;
+	--) shift && break ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+	shift
+done
+[ -n "$shell" ] || [ $# -gt 0 ] || usage
+[ -z "$module" ] || [ -f "$module" ] || { echo "no file $module" >&2 && exit 2; }
+
+release=$("$repo/scripts/fetch-kernel.sh" "$series")
+initrd=$("$repo/scripts/mkinitramfs.sh" "$release")
+kdir=${SBULL_CACHE:-$repo/.cache}/kernels/$release
+kernel=$kdir/vmlinux # see fetch-kernel.sh
+[ -e "$kernel" ] || kernel=$kdir/boot/vmlinuz-$release
+
+if [ -z "$results" ]; then
+	results=$(mktemp -d "${TMPDIR:-/tmp}/sbull-results.XXXXXX")
+	echo "results: $results" >&2
+fi
+mkdir -p "$results"
+results=$(realpath "$results")
+rm -f "$results/console.log" "$results/dmesg.log"
+
+# The run's private files, seen by the guest through the host root: the
+# stage it runs as PID 1, the job it reads, and what its ports write.
+run=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$run"' EXIT
+touch "$run"/{stdout,stderr,status} "$results/console.log"
+
+# depmod in the guest reads every module over 9p under TCG (40 s on 6.1,
+# 80 s on 6.12): run it here, on a tree of symlinks to the kernel's modules
+# plus sbull.ko, and let the guest copy in sbull.ko and the modules.* files.
+modtree=''
+if [ -n "$module" ]; then
+	mkdir -p "$run/tree/lib/modules"
+	cp -rs "$kdir/lib/modules/$release" "$run/tree/lib/modules/"
+	modtree=$run/tree/lib/modules/$release
+	install -D -m 644 "$module" "$modtree/extra/sbull.ko"
+	depmod -b "$run/tree" "$release"
+fi
+
+cwd=$PWD
+cmd=("$@")
+mapfile -d '' -t host_env < <(env -0 | grep -z '^SBULL_' || true)
+term=${TERM:-linux}
+size=
+[ -z "$shell" ] || ! [ -t 0 ] || size=$(stty size)
+declare -p cwd cmd host_env modtree shell term size >"$run/job"
+
+cat >"$run/stage" <<'STAGE'
+#!/bin/bash
+# PID 1 of the guest, after switch_root: run the job, save dmesg, send the
+# exit status to the host, power off.
+set -uo pipefail
+. "$(dirname "$0")/job"
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+krel=$(uname -r)
+
+# The serial ports to the host, by name.
+port() {
+	local p
+	for p in /sys/class/virtio-ports/*; do
+		[ "$(cat "$p/name")" != "$1" ] || echo "/dev/${p##*/}"
+	done
+}
+
+env=(PATH="$PATH" HOME=/root LANG=C.UTF-8 "${host_env[@]}"
+	SBULL_RESULTS=/results SBULL_KREL="$krel")
+# sbull.ko and the modules.* files that depmod made on the host.
+install_module() {
+	[ -z "$modtree" ] && return
+	mkdir -p "/lib/modules/$krel/extra" &&
+		cp "$modtree/extra/sbull.ko" "/lib/modules/$krel/extra/" &&
+		cp "$modtree"/modules.* "/lib/modules/$krel/"
+}
+
+if [ -n "$shell" ]; then
+	console=/dev/ttyS0
+	[ -z "$size" ] || stty -F "$console" rows "${size% *}" cols "${size#* }"
+	install_module
+	# setsid -c: the console becomes the shell's terminal, for job control.
+	cd "$cwd" && env -i "${env[@]}" TERM="$term" setsid -c bash -l \
+		<"$console" >"$console" 2>&1
+	rc=$?
+else
+	{ install_module && cd "$cwd" && env -i "${env[@]}" "${cmd[@]}"; } \
+		</dev/null >"$(port sbull.stdout)" 2>"$(port sbull.stderr)"
+	rc=$?
+fi
+dmesg >/results/dmesg.log
+echo "$rc" >"$(port sbull.status)"
+exec busybox poweroff -f
+STAGE
+chmod +x "$run/stage"
+
+# q35, not pc: on pc, enabling each virtio-pci device (its ACPI interrupt
+# link) took 2.4 s under TCG.
+qemu=(qemu-system-x86_64 -machine q35 -accel "${ACCEL:-tcg}" -m "$mem"
+	-smp "$cpus" -nodefaults -no-user-config -nographic -no-reboot
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 panic=-1 slub_debug=FZPU sbull_kernel=$kdir sbull_stage=$run/stage $append"
+	-virtfs 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap'
+	-virtfs "local,path=$results,mount_tag=results,security_model=none"
+	-device virtio-serial-pci)
+for p in stdout stderr status; do
+	qemu+=(-chardev "file,id=$p,path=$run/$p,append=on"
+		-device "virtserialport,chardev=$p,name=sbull.$p")
+done
+
+qemu_status=0
+if [ -n "$shell" ]; then
+	# The console on stdio; Ctrl-C goes to the guest, Ctrl-A x ends QEMU.
+	"${qemu[@]}" -chardev "stdio,id=con,mux=on,signal=off,logfile=$results/console.log" \
+		-serial chardev:con -mon chardev=con || qemu_status=$?
+else
+	timeout -k 10 "$timeout" "${qemu[@]}" \
+		-chardev "file,id=con,path=$results/console.log,append=on" \
+		-serial chardev:con &
+	qpid=$!
+	pids+=("$qpid")
+	# Copy a file as it grows, until QEMU has ended and it is read to the end.
+	follow() { tail -n +1 -s 0.1 -f --pid="$qpid" "$1"; }
+	follow "$run/stdout" &
+	pids+=($!)
+	follow "$run/stderr" >&2 &
+	pids+=($!)
+	if [ "${V:-}" = 1 ]; then
+		follow "$results/console.log" >&2 &
+		pids+=($!)
+	fi
+	wait "$qpid" || qemu_status=$?
+	wait "${pids[@]:1}"
+fi
+
+rc=$(cat "$run/status")
+if [ "$qemu_status" = 124 ]; then
+	echo "guest.sh: timed out after $timeout s; the console's end:" >&2
+	tail -n 30 "$results/console.log" >&2
+	rc=124
+elif [ -z "$rc" ]; then
+	echo "guest.sh: the guest ended without an exit status; the console's end:" >&2
+	tail -n 30 "$results/console.log" >&2
+	rc=125
+fi
+
+# Print the bad kernel-log lines of stdin, with some context, if any.
+# The patterns (warnings, oopses, KFENCE, UBSAN, slab reports, hung tasks
+# and RCU stalls) are shared with the test suite's per-case check.
+bad_lines() {
+	local lines
+	lines=$(grep -E -C 3 -f "$repo/scripts/kernel-log-bad.txt") || return 0
+	echo "guest.sh: bad kernel log lines in $1:" >&2
+	head -n 100 <<<"$lines" >&2
+	[ "$rc" != 0 ] || rc=1
+}
+# dmesg.log has the log up to the command's end; console.log also what came
+# after, or all of it when the guest died before saving dmesg.
+dmesg=$results/dmesg.log
+[ -f "$dmesg" ] || dmesg=/dev/null
+bad_lines dmesg.log <"$dmesg"
+bad_lines "console.log (lines not in dmesg.log)" < <(tr -d '\r' \
+	<"$results/console.log" | grep -vxFf "$dmesg")
+exit "$rc"
