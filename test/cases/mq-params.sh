@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# nr_hw_queues and queue_depth shape the blk-mq tag set, as sysfs shows.
+# Usage: mq-params.sh MODE
+set -euo pipefail
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+load_sbull request_mode="$1" nr_hw_queues=2 queue_depth=16 ndevices=1
+queues=$(find /sys/block/sbulla/mq -mindepth 1 -maxdepth 1 -type d | wc -l)
+[ "$queues" = 2 ] || fail "$queues hardware queues, expected 2"
+depth=$(cat /sys/block/sbulla/mq/0/nr_tags)
+[ "$depth" = 16 ] || fail "$depth tags per queue, expected 16"
+unload_sbull
+
+load_sbull request_mode="$1" ndevices=1
+queues=$(find /sys/block/sbulla/mq -mindepth 1 -maxdepth 1 -type d | wc -l)
+[ "$queues" = "$(nproc)" ] || fail "$queues hardware queues by default, expected one per CPU ($(nproc))"
+unload_sbull

@@ -1,0 +1,101 @@
+# shellcheck shell=bash
+# Helpers shared by the test cases in test/cases/, which run inside the guest.
+# A case exits 0 when its behaviour holds; fail() says why it does not.
+
+SBULL_MNT=/mnt/sbull
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# Run a command that must fail; its output is kept for the caller to check.
+must_fail() {
+	if "$@" >/tmp/must_fail.out 2>&1; then
+		fail "succeeded but should have failed: $*"
+	fi
+}
+
+load_sbull() {
+	modprobe sbull "$@" || fail "modprobe sbull $*"
+	wait_for_dev /dev/sbulla
+}
+
+# Without udev in the guest, devtmpfs creates the nodes; give it a moment.
+wait_for_dev() {
+	local _
+	for _ in $(seq 50); do
+		[ -b "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 did not appear"
+}
+
+unload_sbull() {
+	rmmod sbull || fail "rmmod sbull"
+	assert_no_sbull_left
+}
+
+assert_no_sbull_left() {
+	local left
+	left=$(ls -d /sys/block/sbull* 2>/dev/null || true)
+	[ -z "$left" ] || fail "left behind: $left"
+	! grep -qw sbull /proc/devices || fail "sbull still in /proc/devices"
+	[ ! -e /sys/module/sbull ] || fail "module sbull still loaded"
+}
+
+# The kernel log lines that appear while "$@" runs.
+kernel_log_during() {
+	local before
+	before=$(dmesg | wc -l)
+	"$@" || true
+	dmesg | tail -n "+$((before + 1))"
+}
+
+# Bytes of device $1 from byte $2, $3 bytes long, as a checksum.
+checksum_range() {
+	dd if="$1" bs=1M skip="$2" count="$3" \
+		iflag=direct,skip_bytes,count_bytes status=none |
+		sha256sum | cut -d' ' -f1
+}
+
+# Issue BLKDISCARD (or BLKZEROOUT with -z) on device $1 for $3 bytes at
+# byte $2 as given: unlike blkdiscard(8), no clamping to the device's end.
+blk_range_ioctl() {
+	python3 - "$@" <<-'EOF'
+		import fcntl, os, struct, sys
+		args = sys.argv[1:]
+		req = 0x1277  # BLKDISCARD
+		if args[0] == "-z":
+		    req = 0x127f  # BLKZEROOUT
+		    args = args[1:]
+		dev, off, length = args[0], int(args[1]), int(args[2])
+		fd = os.open(dev, os.O_WRONLY)
+		try:
+		    fcntl.ioctl(fd, req, struct.pack("QQ", off, length))
+		except OSError as e:
+		    sys.exit(f"{dev}: {os.strerror(e.errno)}")
+	EOF
+}
+
+fill_random() {
+	dd if=/dev/urandom of="$1" bs=1M count="$2" oflag=direct status=none ||
+		fail "filling $1 with $2 MiB"
+}
+
+mkfs_mount() {
+	mkfs.ext4 -q -F "$1" || fail "mkfs.ext4 $1"
+	mkdir -p "$2"
+	mount -t ext4 "$1" "$2" || fail "mount $1"
+}
+
+# Leave the guest as each case found it, whatever happened.
+cleanup_sbull() {
+	local mnt
+	while read -r _ mnt _; do
+		case $mnt in "$SBULL_MNT"*) umount "$mnt" 2>/dev/null || true ;; esac
+	done < <(tac /proc/mounts)
+	if [ -e /sys/module/sbull ]; then
+		rmmod sbull 2>/dev/null || true
+	fi
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The whole test suite (`make check`): host-side static checks, then the
+# guest suite in a QEMU guest on each kernel. Prints TAP and ends with one
+# line "N passed, N failed"; exits non-zero on any failure.
+# Environment: SERIES (default "6.1 6.12"), SBULL_MODES (default all three).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+# Number the results, turn any other line into a TAP comment, and close
+# with the plan and the counts.
+tap_count() {
+	awk '
+	{ sub(/\r$/, "") }
+	/^(not )?ok - / {
+		n++
+		if ($1 == "ok") { pass++; sub(/^ok - /, ""); print "ok " n " - " $0 }
+		else { failed++; sub(/^not ok - /, ""); print "not ok " n " - " $0 }
+		fflush()
+		next
+	}
+	/^#/ { print; fflush(); next }
+	{ print "# " $0; fflush() }
+	END {
+		printf "1..%d\n%d passed, %d failed\n", n, pass, failed
+		exit failed > 0 || n == 0
+	}'
+}
+
+# A failed set-up step is a failed test; said on stderr, as it may run in $().
+step() {
+	local desc=$1
+	shift
+	"$@" || { echo "not ok - $desc (exit $?)" >&2; return 1; }
+}
+
+suite() {
+	local series ko start=$SECONDS
+	local -A releases
+
+	step "install the dependencies" scripts/install-deps.sh || return
+	for series in ${SERIES:-6.1 6.12}; do
+		releases[$series]=$(step "fetch kernel $series" \
+			scripts/fetch-kernel.sh "$series") || return
+	done
+	test/static-checks.sh "${releases[@]}"
+
+	for series in ${SERIES:-6.1 6.12}; do
+		ko=$(step "[$series] build sbull.ko" \
+			scripts/build-module.sh "${releases[$series]}") || continue
+		if scripts/guest.sh --series "$series" --module "$ko" \
+			--timeout 1500 -- test/guest-suite.sh; then
+			echo "ok - [$series] guest run ended cleanly, kernel log clean"
+		else
+			echo "not ok - [$series] guest run ended cleanly, kernel log clean"
+		fi
+	done
+	echo "# wall time: $((SECONDS - start)) s"
+}
+
+suite 2>&1 | tap_count

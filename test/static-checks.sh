@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Host-side checks, one TAP line each: a warning-free build with W=1 and
+# sparse for every kernel given, checkpatch --strict, kernel-doc, shellcheck.
+# Usage: static-checks.sh RELEASE...
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+# Run "$@"; ok if it succeeds and prints nothing.
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1) && [ -z "$out" ]; then
+		echo "ok - $desc"
+	else
+		echo "not ok - $desc"
+		echo "$out" | head -n 30 | sed 's/^/#   /'
+	fi
+}
+
+# kbuild's notes (no vmlinux for BTF, ...) are not warnings.
+build_warnings() {
+	local out
+	out=$(scripts/build-module.sh "$1" W=1 C=1 2>&1 >/dev/null) || {
+		echo "$out"
+		return 1
+	}
+	echo "$out" | grep -E 'warning:|error:' || true
+}
+
+sources=(sbull_main.c sbull_queue.c sbull_xfer.c sbull.h)
+for release in "$@"; do
+	check "[$(echo "$release" | cut -d. -f1,2)] build with W=1 and sparse (C=1): no warnings" \
+		build_warnings "$release"
+done
+
+checkpatch=$(scripts/fetch-checkpatch.sh)
+check "checkpatch --strict" "$checkpatch" --strict --no-tree --quiet \
+	-f "${sources[@]}"
+# The compat header exists to compare LINUX_VERSION_CODE; nothing else may.
+check "checkpatch --strict (sbull_compat.h, version checks allowed)" \
+	"$checkpatch" --strict --no-tree --quiet \
+	--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f sbull_compat.h
+check "kernel-doc on every function it documents" \
+	perl "/lib/modules/$1/build/scripts/kernel-doc" -none -Werror \
+	"${sources[@]}" sbull_compat.h
+mapfile -t shells < <(git ls-files -co --exclude-standard '*.sh' .ci/run)
+check "shellcheck" shellcheck -x "${shells[@]}"
