@@ -4,9 +4,15 @@
 # make KVER=<release>  build against an installed kernel's headers
 # make install         modules_install + depmod for that kernel
 # make demo | check | shell   run in a QEMU guest (see README.md)
+# make bench [QUICK=1] fio: sbull vs brd and null_blk, in a QEMU guest
+# make deb             build dist/sbull-dkms_<version>_all.deb
+# make dkms-install | dkms-remove   register this source tree with DKMS
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
+VERSION := $(shell cat VERSION)
+DKMS_SRC ?= /usr/src/sbull-$(VERSION)
+DKMS ?= dkms
 
 all: modules
 
@@ -29,4 +35,22 @@ check:
 shell:
 	scripts/shell.sh $(SERIES)
 
-.PHONY: all modules install clean demo check shell
+bench:
+	QUICK=$(QUICK) scripts/bench.sh
+
+deb:
+	scripts/build-deb.sh
+
+# The same tree as the Debian package puts in /usr/src, then DKMS builds
+# and installs sbull for the running kernel and every later one.
+dkms-install:
+	mkdir -p $(DKMS_SRC)
+	cp Kbuild Makefile VERSION $(wildcard sbull*.c sbull*.h) $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+	$(DKMS) install sbull/$(VERSION)
+
+dkms-remove:
+	$(DKMS) remove sbull/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+.PHONY: all modules install clean demo check shell bench deb dkms-install dkms-remove

@@ -308,3 +308,4 @@ module_exit(sbull_exit);
 MODULE_DESCRIPTION("sbull: a RAM block device after LDD3, with bio and blk-mq request paths");
 MODULE_AUTHOR("The sbull developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(SBULL_VERSION);

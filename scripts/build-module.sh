@@ -15,6 +15,6 @@ out=$cache/build/$release
 [ -d "$kdir" ] || { echo "no kernel headers in $kdir" >&2; exit 1; }
 rm -rf "$out"
 mkdir -p "$out"
-cp "$repo"/Kbuild "$repo"/Makefile "$repo"/*.c "$repo"/*.h "$out"/
+cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$repo"/*.c "$repo"/*.h "$out"/
 make -s -C "$kdir" M="$out" "$@" modules >&2
 echo "$out/sbull.ko"

@@ -10,6 +10,8 @@ pkgs=(
 	fio e2fsprogs fdisk util-linux                         # test suite
 	gcc make libelf-dev bc sparse shellcheck               # build and checks
 	linux-headers-amd64 linux-headers-6.12-amd64           # 6.1 and 6.12
+	dkms debhelper dh-dkms dpkg-dev lintian                # make deb
+	gnuplot-nox                                            # make bench
 )
 
 missing=()

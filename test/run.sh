@@ -38,7 +38,7 @@ step() {
 }
 
 suite() {
-	local series ko start=$SECONDS
+	local series ko deb='' start=$SECONDS
 	local -A releases
 
 	step "install the dependencies" scripts/install-deps.sh || return
@@ -47,6 +47,10 @@ suite() {
 			scripts/fetch-kernel.sh "$series") || return
 	done
 	test/static-checks.sh "${releases[@]}"
+	deb=$(step "make deb" scripts/build-deb.sh) &&
+		echo "ok - make deb: sbull-dkms builds, lintian clean" &&
+		step "make dkms-install and dkms-remove" test/dkms-tree.sh "$deb" &&
+		echo "ok - make dkms-install puts the package's tree in /usr/src"
 
 	for series in ${SERIES:-6.1 6.12}; do
 		ko=$(step "[$series] build sbull.ko" \
@@ -56,6 +60,13 @@ suite() {
 			echo "ok - [$series] guest run ended cleanly, kernel log clean"
 		else
 			echo "not ok - [$series] guest run ended cleanly, kernel log clean"
+		fi
+		[ -n "$deb" ] || continue
+		if scripts/guest.sh --series "$series" --timeout 1200 -- \
+			test/dkms-guest.sh "$deb"; then
+			echo "ok - [$series] DKMS guest run ended cleanly, kernel log clean"
+		else
+			echo "not ok - [$series] DKMS guest run ended cleanly, kernel log clean"
 		fi
 	done
 	echo "# wall time: $((SECONDS - start)) s"

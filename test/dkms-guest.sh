@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The Debian package in the guest, booted without the harness's sbull.ko:
+# dpkg -i builds sbull with DKMS, modprobe finds it with no path, the device
+# works, dpkg -r takes it away. One TAP line per step.
+# Usage: dkms-guest.sh PATH/sbull-dkms_VERSION_all.deb
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=test/lib.sh
+. "$here/lib.sh"
+
+deb=$(realpath "$1")
+version=$(cat "$here/../VERSION")
+kernel=$(uname -r | cut -d. -f1,2)
+
+# Run "$@" as one TAP case, in a subshell as fail() exits; its output is
+# shown only when it fails.
+tap() {
+	local desc=$1 start=$SECONDS
+	shift
+	if ("$@") >/tmp/dkms-case.log 2>&1; then
+		echo "ok - [$kernel] $desc ($((SECONDS - start)) s)"
+	else
+		echo "not ok - [$kernel] $desc"
+		tail -n 30 /tmp/dkms-case.log | sed 's/^/#   /'
+	fi
+}
+
+# The guest's module tree comes from the unpacked image; the headers
+# package, installed on the host, puts this link there on a real machine.
+ln -sfn "/usr/src/linux-headers-$(uname -r)" "/lib/modules/$(uname -r)/build"
+# The host's other kernels show through the host root, and DKMS would build
+# for the newest of them too; a build under TCG takes minutes. Writes go to
+# the guest's overlay only.
+find /lib/modules -mindepth 1 -maxdepth 1 ! -name "$(uname -r)" \
+	-exec rm -rf {} +
+
+not_installed() {
+	must_fail modprobe sbull
+	! modinfo sbull >/dev/null 2>&1 || fail "modinfo still finds sbull"
+}
+
+installed_and_works() {
+	local sums
+	[ "$(modinfo -F version sbull)" = "$version" ] ||
+		fail "modinfo sbull: version $(modinfo -F version sbull), not $version"
+	# Every parameter has a description: "name:description (type)".
+	[ "$(modinfo -F parm sbull | grep -c '^[a-z_]*:[^ (]')" = 7 ] ||
+		fail "a parameter lacks a description: $(modinfo -F parm sbull)"
+	case $(modinfo -n sbull) in
+	"/lib/modules/$(uname -r)/"*) ;;
+	*) fail "sbull installed at $(modinfo -n sbull)" ;;
+	esac
+	load_sbull ndevices=1
+	mkfs_mount /dev/sbulla "$SBULL_MNT"
+	cp -r /usr/share/doc/dkms "$SBULL_MNT/"
+	head -c 8M /dev/urandom >"$SBULL_MNT/random"
+	sums=$(cd "$SBULL_MNT" && find . -type f -print0 | sort -z |
+		xargs -0 sha256sum)
+	umount "$SBULL_MNT"
+	mount /dev/sbulla "$SBULL_MNT"
+	[ "$(cd "$SBULL_MNT" && find . -type f -print0 | sort -z |
+		xargs -0 sha256sum)" = "$sums" ] || fail "files changed across a remount"
+	umount "$SBULL_MNT"
+	unload_sbull
+}
+
+removed() {
+	"$@"
+	not_installed
+}
+
+tap "no sbull before the package is installed" not_installed
+tap "dpkg -i sbull-dkms: DKMS builds and installs sbull" dpkg -i "$deb"
+tap "deb: modprobe sbull, modinfo version $version, ext4 round trip" \
+	installed_and_works
+tap "dpkg -r sbull-dkms: sbull is gone" removed dpkg -r sbull-dkms
