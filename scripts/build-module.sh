@@ -13,6 +13,10 @@ kdir=/lib/modules/$release/build
 out=$cache/build/$release
 
 [ -d "$kdir" ] || { echo "no kernel headers in $kdir" >&2; exit 1; }
+# One build at a time per kernel: make bench next to make check, say.
+mkdir -p "$cache/build"
+exec 9>"$out.lock"
+flock 9
 rm -rf "$out"
 mkdir -p "$out"
 cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$repo"/*.c "$repo"/*.h "$out"/
