@@ -33,8 +33,10 @@
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 
+/* A disk without a request queue: see sbull_alloc_bio_disk() for NOWAIT. */
 static inline struct gendisk *sbull_compat_alloc_disk(struct queue_limits *lim)
 {
+	lim->features |= BLK_FEAT_NOWAIT;
 	return blk_alloc_disk(lim, NUMA_NO_NODE);
 }
 
@@ -70,8 +72,10 @@ static inline struct gendisk *sbull_compat_alloc_disk(struct queue_limits *lim)
 	struct gendisk *disk = blk_alloc_disk(NUMA_NO_NODE) ?: ERR_PTR(-ENOMEM);
 #endif
 
-	if (!IS_ERR(disk))
+	if (!IS_ERR(disk)) {
 		sbull_compat_set_limits(disk, lim);
+		blk_queue_flag_set(QUEUE_FLAG_NOWAIT, disk->queue);
+	}
 	return disk;
 }
 

@@ -156,7 +156,12 @@ static int __init sbull_check_params(void)
 	return 0;
 }
 
-/* A bio-mode disk has no request queue of its own to feed. */
+/*
+ * A bio-mode disk has no request queue of its own to feed. Its
+ * ->submit_bio() never sleeps, so the disk is marked as taking REQ_NOWAIT
+ * bios, as brd is: io_uring then submits inline rather than handing each
+ * I/O to a worker thread. blk-mq disks are marked so by blk-mq itself.
+ */
 static struct gendisk *sbull_alloc_bio_disk(struct queue_limits *lim)
 {
 	return sbull_compat_alloc_disk(lim);

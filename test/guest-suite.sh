@@ -37,6 +37,7 @@ run_mode() {
 	run_case "$m: load with hardsect_size=4096 nsectors=2048" load.sh "$m" 4096 2048
 	[ "$m" = bio ] ||
 		run_case "$m: nr_hw_queues and queue_depth shape the tag set" mq-params.sh "$m"
+	run_case "$m: RWF_NOWAIT direct I/O is taken (io_uring submits inline)" nowait.sh "$m"
 	run_case "$m: ext4 files survive drop_caches, fsck -fn, remount" ext4.sh "$m"
 	run_case "$m: fio verify bs=512 libaio direct" fio-verify.sh "$m" \
 		--bs=512 --ioengine=libaio --direct=1
