@@ -179,7 +179,11 @@ static struct gendisk *sbull_alloc_mq_disk(struct sbull_dev *dev,
 	set->nr_hw_queues = nr_hw_queues;
 	set->queue_depth = queue_depth;
 	set->numa_node = NUMA_NO_NODE;
-	set->flags = SBULL_MQ_F_SHOULD_MERGE;
+	/*
+	 * blk-mq gives a single-queue disk mq-deadline by default; a RAM disk
+	 * has no seek to save, so start with "none" whatever nr_hw_queues.
+	 */
+	set->flags = SBULL_MQ_F_SHOULD_MERGE | BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	err = blk_mq_alloc_tag_set(set);
 	if (err)
 		return ERR_PTR(err);

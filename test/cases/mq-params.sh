@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# nr_hw_queues and queue_depth shape the blk-mq tag set, as sysfs shows.
+# nr_hw_queues and queue_depth shape the blk-mq tag set, as sysfs shows, and
+# no I/O scheduler is chosen for sbull even with a single hardware queue.
 # Usage: mq-params.sh MODE
 set -euo pipefail
 # shellcheck source=test/lib.sh
@@ -15,4 +16,12 @@ unload_sbull
 load_sbull request_mode="$1" ndevices=1
 queues=$(find /sys/block/sbulla/mq -mindepth 1 -maxdepth 1 -type d | wc -l)
 [ "$queues" = "$(nproc)" ] || fail "$queues hardware queues by default, expected one per CPU ($(nproc))"
+unload_sbull
+
+load_sbull request_mode="$1" nr_hw_queues=1 ndevices=1
+sched=$(cat /sys/block/sbulla/queue/scheduler)
+case $sched in
+*"[none]"*) ;;
+*) fail "scheduler '$sched' with one hardware queue, expected [none]" ;;
+esac
 unload_sbull
