@@ -87,17 +87,10 @@ fill() {
 		dd of="$1" bs=1M iflag=fullblock oflag=direct status=none
 }
 
-# Run job file $1 on $dev with config "$engine $qd $jobs" and append a row.
-run_point() {
-	local job=$1 engine qd jobs out
-	read -r engine qd jobs <<<"$2"
-	out=$(DEV=$dev ENGINE=$engine QD=$qd JOBS=$jobs \
-		JOB_SPAN=$((size_mb / jobs))m \
-		FIRST_TOUCH_SIZE=$((size_mb / jobs))m \
-		fio --output-format=terse --terse-version=3 "$here/jobs/$job.fio")
-	# terse v3: 7 read KiB/s, 8 read IOPS, 48 write KiB/s, 49 write IOPS
-	IFS=';' read -r -a f <<<"$out"
-	echo "$rep,$job,$engine,$qd,$jobs,$name,${f[7]},${f[48]},$((f[6] / 1024)),$((f[47] / 1024))" >>"$csv"
+# Run the points "workload:engine:qd:jobs"... on $dev in one fio process
+# (fio takes seconds to start under TCG) and append a row per point.
+run_points() {
+	"$here/fio-batch.py" "$csv" "$rep" "$name" "$dev" "$size_mb" "$@"
 }
 
 echo "rep,workload,engine,iodepth,jobs,device,read_iops,write_iops,read_mibs,write_mibs" >"$csv"
@@ -112,11 +105,13 @@ for rep in $(seq "$reps"); do
 		log "repetition $rep: $name, filled"
 		dev=$(setup "$name")
 		fill "$dev"
+		points=()
 		for job in "${timed[@]}"; do
 			for config in "${configs[@]}"; do
-				run_point "$job" "$config"
+				points+=("$job:${config// /:}")
 			done
 		done
+		run_points "${points[@]}"
 		teardown "$name"
 	done
 
@@ -124,7 +119,7 @@ for rep in $(seq "$reps"); do
 	for config in "${configs[@]}"; do
 		for name in "${order[@]}"; do
 			dev=$(setup "$name")
-			run_point randwrite-4k-first "$config"
+			run_points "randwrite-4k-first:${config// /:}"
 			teardown "$name"
 		done
 	done
@@ -135,9 +130,7 @@ for rep in $(seq "$reps"); do
 		name=sbull-mq-hwq$hwq
 		dev=$(setup sbull-mq nr_hw_queues="$hwq")
 		fill "$dev"
-		for jobs in 1 2; do
-			run_point randread-4k "libaio 32 $jobs"
-		done
+		run_points randread-4k:libaio:32:1 randread-4k:libaio:32:2
 		teardown sbull-mq
 	done
 done
