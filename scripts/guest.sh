@@ -4,7 +4,8 @@
 #
 # Usage: guest.sh [--series 6.1|6.12] [--module PATH/sbull.ko] [--mem 1G]
 #                 [--cpus 2] [--timeout SECONDS] [--results DIR]
-#                 [--append "KERNEL ARGS"] [--shell] [--] COMMAND [ARG...]
+#                 [--append "KERNEL ARGS"] [--bench] [--shell]
+#                 [--] COMMAND [ARG...]
 #
 # The command's stdout and stderr stream live to guest.sh's (two streams:
 # their relative order is not kept), and its exit status becomes guest.sh's.
@@ -18,6 +19,10 @@
 # /lib/modules/<release>/extra so that `modprobe sbull` works.
 # The results DIR (a new temp dir by default) gets console.log and
 # dmesg.log. V=1 streams the console to stderr; ACCEL=kvm replaces TCG.
+# --bench: boot for measuring, not testing: no slub_debug (it saves a stack
+# trace at every allocation) and the TSC as clocksource (TCG's HPET costs an
+# emulated MMIO read per timestamp, and the block layer takes several per
+# I/O).
 # --shell: an interactive shell on the console instead of a command, no
 # timeout; exiting it powers the guest off and gives guest.sh its status
 # (Ctrl-A x ends QEMU).
@@ -26,10 +31,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
 series=6.1 module='' mem=1G cpus=2 timeout=1800 results='' append='' shell=''
+boot_args=slub_debug=FZPU
 usage() {
 	echo "usage: $0 [--series 6.1|6.12] [--module FILE.ko] [--mem SIZE]" \
 		"[--cpus N] [--timeout SECONDS] [--results DIR] [--append ARGS]" \
-		"[--shell] [--] COMMAND [ARG...]" >&2
+		"[--bench] [--shell] [--] COMMAND [ARG...]" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -45,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 && shift ;;
 	--results) results=$2 && shift ;;
 	--append) append=$2 && shift ;;
+	--bench) boot_args='clocksource=tsc tsc=reliable' ;;
 	--shell) shell=1 ;;
 	--) shift && break ;;
 	-*) usage ;;
@@ -147,7 +154,7 @@ chmod +x "$run/stage"
 qemu=(qemu-system-x86_64 -machine q35 -accel "${ACCEL:-tcg}" -m "$mem"
 	-smp "$cpus" -nodefaults -no-user-config -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 panic=-1 slub_debug=FZPU sbull_kernel=$kdir sbull_stage=$run/stage $append"
+	-append "console=ttyS0 panic=-1 $boot_args sbull_kernel=$kdir sbull_stage=$run/stage $append"
 	-virtfs 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap'
 	-virtfs "local,path=$results,mount_tag=results,security_model=none"
 	-device virtio-serial-pci)
