@@ -19,14 +19,20 @@ import sys
 JOBS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'jobs')
 
 
-def point_section(workload, engine, qd, jobs, dev, size_mb):
-    """The job file of one point, its job renamed after the point."""
+def point_section(workload, engine, qd, jobs, dev, size_mb, region):
+    """The job file of one point, its job renamed after the point.
+
+    region is (offset, size) in MiB: the part of a fresh device that a
+    first-touch point writes, so that several of them share one load.
+    """
     with open(os.path.join(JOBS_DIR, workload + '.fio')) as f:
         text = f.read()
     span = '%dm' % (size_mb // jobs)
     values = {'DEV': dev, 'ENGINE': engine, 'QD': qd, 'JOBS': jobs,
               'RUNTIME': os.environ.get('RUNTIME', '2'),
-              'JOB_SPAN': span, 'FIRST_TOUCH_SIZE': span}
+              'JOB_SPAN': span,
+              'FIRST_TOUCH_OFFSET': '%dm' % region[0],
+              'FIRST_TOUCH_SIZE': '%dm' % (region[1] // jobs)}
     text = re.sub(r'\$\{([A-Z_]+)\}', lambda m: str(values[m.group(1)]),
                   text)
     name = '%s:%s:%d:%d' % (workload, engine, qd, jobs)
@@ -37,11 +43,19 @@ def point_section(workload, engine, qd, jobs, dev, size_mb):
 def main():
     csv, rep, device, dev, size_mb = sys.argv[1:6]
     points = [p.split(':') for p in sys.argv[6:]]
+    size_mb = int(size_mb)
+    first_touch = sum(p[0].endswith('-first') for p in points)
+    region_mb = size_mb // max(first_touch, 1)
     sections = []
     names = []
+    fresh = 0
     for workload, engine, qd, jobs in points:
+        region = (0, size_mb)
+        if workload.endswith('-first'):
+            region = (fresh * region_mb, region_mb)
+            fresh += 1
         text, name = point_section(workload, engine, int(qd), int(jobs),
-                                   dev, int(size_mb))
+                                   dev, size_mb, region)
         sections.append(text)
         names.append(name)
     out = subprocess.run(['fio', '--output-format=json', '-'], check=True,

@@ -26,6 +26,36 @@ def metric(row):
     return float(row["read_mibs"] or 0) + float(row["write_mibs"] or 0), "MiB/s"
 
 
+def best_sbull(med, point):
+    """The fastest sbull mode on a point, as (value, device)."""
+    return max((med.get((point, d), 0), d) for d in DEVICES
+               if d.startswith("sbull"))
+
+
+def targets(med, memcpy):
+    """The project's performance goals next to what this run measured."""
+    def ratio(num, den):
+        return f"{num / den:.2f}x" if num and den else "not measured"
+
+    qd32 = ("libaio", 32, 1)
+    rows = []
+    for workload, goal in (("randread-4k", "1.25x"),
+                           ("randwrite-4k-first", "1.50x")):
+        value, dev = best_sbull(med, (workload,) + qd32)
+        rows.append((f"best sbull / brd, {workload} ({dev})",
+                     ratio(value, med.get(((workload,) + qd32, "brd"))), goal))
+    value, dev = best_sbull(med, ("seqread-1m",) + qd32)
+    bound = statistics.median(memcpy) if memcpy else 0
+    rows.append((f"seqread-1m / memcpy bound ({dev})",
+                 f"{value / bound:.0%}" if bound else "not measured", "90%"))
+    hwq = [med.get((("randread-4k", "libaio", 32, j), f"sbull-mq-hwq{q}"))
+           for q, j in ((2, 2), (1, 1))]
+    rows.append(("mq 2 queues 2 jobs / 1 queue 1 job", ratio(*hwq), "1.70x"))
+    return ["", "Targets (libaio, QD 32, 1 job unless said):", "",
+            "| target | measured | goal |", "|---|---|---|"] + [
+                f"| {t} | {m} | {g} |" for t, m, g in rows]
+
+
 def main():
     out = Path(sys.argv[1])
     title = sys.argv[2] if len(sys.argv) > 2 else ""
@@ -76,8 +106,7 @@ def main():
         lines += ["", f"memcpy bound (1 MiB copies, median): {bound:.0f} MiB/s."]
         for p in points:
             if p[0] == "seqread-1m":
-                best = max((med.get((p, d), 0), d) for d in DEVICES
-                           if d.startswith("sbull"))
+                best = best_sbull(med, p)
                 lines.append(f"- seqread-1m {p[1]} QD {p[2]} jobs {p[3]}: best "
                              f"sbull ({best[1]}) {best[0] / bound:.0%} of memcpy")
 
@@ -92,6 +121,7 @@ def main():
             lines.append(f"| {d.rsplit('hwq', 1)[1]} | {p[3]} | {v:.0f} | "
                          f"{v / base:.2f}x |")
 
+    lines += targets(med, memcpy)
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

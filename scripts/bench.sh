@@ -21,7 +21,7 @@ out=results/bench-$(date +%F)-$series
 rm -rf "$out"
 mkdir -p "$out"
 SBULL_BENCH_QUICK=${QUICK:-0} scripts/guest.sh --series "$series" \
-	--module "$ko" --mem 2G --timeout 10800 --results "$out" -- \
+	--module "$ko" --bench --mem 3G --timeout 10800 --results "$out" -- \
 	bench/bench-guest.sh "$memcpy_bw"
 accel=${ACCEL:-tcg}
 bench/report.py "$out" "kernel $release, QEMU ${accel^^}, $(date +%F)"
