@@ -57,6 +57,9 @@ static inline void sbull_compat_set_limits(struct gendisk *disk,
 
 	blk_queue_logical_block_size(q, lim->logical_block_size);
 	blk_queue_physical_block_size(q, lim->physical_block_size);
+	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
+	blk_queue_max_segments(q, lim->max_segments);
+	blk_queue_max_segment_size(q, lim->max_segment_size);
 	q->limits.discard_granularity = lim->discard_granularity;
 	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
 	blk_queue_max_write_zeroes_sectors(q, lim->max_write_zeroes_sectors);

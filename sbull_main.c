@@ -196,9 +196,17 @@ static struct gendisk *sbull_alloc_mq_disk(struct sbull_dev *dev,
 
 static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev)
 {
+	/*
+	 * Without sector and segment limits blk-mq would cut requests at
+	 * 127 KiB; the store has no DMA constraint, so let a request grow to
+	 * the block layer's cap (1280 KiB) and its segments to any length.
+	 */
 	struct queue_limits lim = {
 		.logical_block_size		= hardsect_size,
 		.physical_block_size		= hardsect_size,
+		.max_hw_sectors			= UINT_MAX,
+		.max_segments			= USHRT_MAX,
+		.max_segment_size		= UINT_MAX,
 		.discard_granularity		= hardsect_size,
 		.max_hw_discard_sectors		= UINT_MAX,
 		.max_write_zeroes_sectors	= UINT_MAX,

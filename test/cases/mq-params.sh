@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # nr_hw_queues and queue_depth shape the blk-mq tag set, as sysfs shows, and
-# no I/O scheduler is chosen for sbull even with a single hardware queue.
+# no I/O scheduler is chosen for sbull even with a single hardware queue,
+# and a 1 MiB direct read reaches sbull as one request, not cut at 127 KiB.
 # Usage: mq-params.sh MODE
 set -euo pipefail
 # shellcheck source=test/lib.sh
@@ -24,4 +25,13 @@ case $sched in
 *"[none]"*) ;;
 *) fail "scheduler '$sched' with one hardware queue, expected [none]" ;;
 esac
+unload_sbull
+
+load_sbull request_mode="$1" ndevices=1
+max_kb=$(cat /sys/block/sbulla/queue/max_sectors_kb)
+[ "$max_kb" -ge 1024 ] || fail "max_sectors_kb is $max_kb, expected at least 1024"
+reads_before=$(awk '{ print $1 }' /sys/block/sbulla/stat)
+dd if=/dev/sbulla of=/dev/null bs=1M count=1 iflag=direct status=none
+reads=$(($(awk '{ print $1 }' /sys/block/sbulla/stat) - reads_before))
+[ "$reads" = 1 ] || fail "a 1 MiB direct read took $reads requests, expected 1"
 unload_sbull
