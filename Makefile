@@ -4,6 +4,7 @@
 # make KVER=<release>  build against an installed kernel's headers
 # make install         modules_install + depmod for that kernel
 # make demo | check | shell   run in a QEMU guest (see README.md)
+# make trace-demo     trace an I/O through each request path, in the guest
 # make bench [QUICK=1] fio: sbull vs brd and null_blk, in a QEMU guest
 # make deb             build dist/sbull-dkms_<version>_all.deb
 # make dkms-install | dkms-remove   register this source tree with DKMS
@@ -29,6 +30,9 @@ clean:
 demo:
 	scripts/demo.sh
 
+trace-demo:
+	scripts/demo.sh scripts/trace-demo-guest.sh
+
 check:
 	test/run.sh
 
@@ -53,4 +57,4 @@ dkms-remove:
 	$(DKMS) remove sbull/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: all modules install clean demo check shell bench deb dkms-install dkms-remove
+.PHONY: all modules install clean demo trace-demo check shell bench deb dkms-install dkms-remove

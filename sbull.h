@@ -4,7 +4,8 @@
  *
  * The declarations shared by the three files of the driver:
  * sbull_main.c (parameters, device setup and teardown), sbull_queue.c (the
- * request paths) and sbull_xfer.c (the accesses to the store).
+ * request paths), sbull_xfer.c (the accesses to the store) and
+ * sbull_stats.c (the counters in sysfs).
  */
 #ifndef _SBULL_H
 #define _SBULL_H
@@ -22,19 +23,28 @@ enum sbull_mode {
 	SBULL_RM_BIO = 2,	/* no request queue (LDD3's RM_NOQUEUE) */
 };
 
+struct sbull_stats;
+
 /**
  * struct sbull_dev - one sbull disk
  * @data: the store, vmalloc'ed at load; read-only pointer on the data path
  * @size: bytes in @data
  * @disk: the gendisk, /dev/sbulla and on
  * @tag_set: the blk-mq tag set (unused in bio mode)
+ * @mode: the request path serving the disk
+ * @stats: per-CPU counters, see sbull_stats.h
  */
 struct sbull_dev {
 	u8 *data;
 	size_t size;
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
+	enum sbull_mode mode;
+	struct sbull_stats __percpu *stats;
 };
+
+/* sbull_main.c */
+extern const char * const sbull_mode_names[];
 
 /* sbull_xfer.c */
 bool sbull_in_range(const struct sbull_dev *dev, sector_t sector,

@@ -18,6 +18,7 @@
 
 #include "sbull.h"
 #include "sbull_compat.h"
+#include "sbull_stats.h"
 
 #define SBULL_MAX_DEVICES	26		/* sbulla to sbullz */
 #define SBULL_DEFAULT_BYTES	(64UL << 20)	/* per device */
@@ -75,7 +76,7 @@ static unsigned int queue_depth = 64;
 module_param(queue_depth, uint, 0444);
 MODULE_PARM_DESC(queue_depth, "blk-mq tags per hardware queue (default 64)");
 
-static const char * const sbull_mode_names[] = {
+const char * const sbull_mode_names[] = {
 	[SBULL_RM_SIMPLE]	= "simple",
 	[SBULL_RM_MQ]		= "mq",
 	[SBULL_RM_BIO]		= "bio",
@@ -223,6 +224,7 @@ static void sbull_free_device(struct sbull_dev *dev)
 	put_disk(dev->disk);
 	if (sbull_mode != SBULL_RM_BIO)
 		blk_mq_free_tag_set(&dev->tag_set);
+	sbull_stats_free(dev);
 	vfree(dev->data);
 }
 
@@ -238,11 +240,15 @@ static int sbull_add_device(struct sbull_dev *dev, int which)
 		       nsectors, dev->size >> 20, 'a' + which);
 		return -ENOMEM;
 	}
+	dev->mode = sbull_mode;
+	err = sbull_stats_alloc(dev);
+	if (err)
+		goto out_free_data;
 
 	disk = sbull_alloc_disk(dev);
 	if (IS_ERR(disk)) {
-		vfree(dev->data);
-		return PTR_ERR(disk);
+		err = PTR_ERR(disk);
+		goto out_free_stats;
 	}
 	dev->disk = disk;
 
@@ -255,9 +261,15 @@ static int sbull_add_device(struct sbull_dev *dev, int which)
 	snprintf(disk->disk_name, DISK_NAME_LEN, "sbull%c", 'a' + which);
 	set_capacity(disk, dev->size >> SECTOR_SHIFT);
 
-	err = add_disk(disk);
+	err = device_add_disk(NULL, disk, sbull_disk_groups);
 	if (err)
 		sbull_free_device(dev);
+	return err;
+
+out_free_stats:
+	sbull_stats_free(dev);
+out_free_data:
+	vfree(dev->data);
 	return err;
 }
 

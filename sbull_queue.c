@@ -19,6 +19,8 @@
 
 #include "sbull.h"
 #include "sbull_compat.h"
+#include "sbull_stats.h"
+#include "sbull_trace.h"
 
 /* LDD3's made-up geometry: 4 heads, 16 sectors, as many cylinders as fit. */
 static int sbull_getgeo(struct sbull_getgeo_arg *arg, struct hd_geometry *geo)
@@ -33,11 +35,25 @@ static int sbull_getgeo(struct sbull_getgeo_arg *arg, struct hd_geometry *geo)
 
 /* ---- bio mode ---------------------------------------------------------- */
 
-static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio)
+/* Copy each segment of a read or write bio; return how many there were. */
+static unsigned int sbull_xfer_bio(struct sbull_dev *dev, struct bio *bio)
 {
-	sector_t sector = bio->bi_iter.bi_sector;
+	bool write = op_is_write(bio_op(bio));
+	unsigned int nsegs = 0;
 	struct bvec_iter iter;
 	struct bio_vec bvec;
+
+	bio_for_each_segment(bvec, bio, iter) {
+		sbull_xfer_segment(dev, iter.bi_sector, &bvec, write);
+		nsegs++;
+	}
+	return nsegs;
+}
+
+static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio,
+				 unsigned int *nsegs)
+{
+	sector_t sector = bio->bi_iter.bi_sector;
 
 	if (!sbull_in_range(dev, sector, bio_sectors(bio)))
 		return BLK_STS_IOERR;
@@ -45,9 +61,7 @@ static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio)
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
-		bio_for_each_segment(bvec, bio, iter)
-			sbull_xfer_segment(dev, iter.bi_sector, &bvec,
-					   op_is_write(bio_op(bio)));
+		*nsegs = sbull_xfer_bio(dev, bio);
 		return BLK_STS_OK;
 	default:
 		return sbull_do_nodata(dev, bio_op(bio), sector,
@@ -58,8 +72,12 @@ static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio)
 static void sbull_submit_bio(struct bio *bio)
 {
 	struct sbull_dev *dev = bio->bi_bdev->bd_disk->private_data;
+	unsigned int nsegs = 0;
 
-	bio->bi_status = sbull_do_bio(dev, bio);
+	trace_sbull_bio(bio);
+	this_cpu_inc(dev->stats->bios);
+	bio->bi_status = sbull_do_bio(dev, bio, &nsegs);
+	sbull_count_io(dev, bio_op(bio), nsegs, bio->bi_status);
 	bio_endio(bio);
 }
 
@@ -77,9 +95,22 @@ static bool sbull_rq_moves_data(struct request *rq)
 	       blk_rq_bytes(rq);
 }
 
-static blk_status_t sbull_do_request(struct sbull_dev *dev,
-				     struct request *rq)
+/* blk-mq may have merged several bios into the request: count both. */
+static void sbull_count_request(struct sbull_dev *dev, struct request *rq)
 {
+	unsigned int nr_bios = 0;
+	struct bio *bio;
+
+	__rq_for_each_bio(bio, rq)
+		nr_bios++;
+	this_cpu_inc(dev->stats->requests);
+	this_cpu_add(dev->stats->bios, nr_bios);
+}
+
+static blk_status_t sbull_do_request(struct sbull_dev *dev,
+				     struct request *rq, unsigned int *nsegs)
+{
+	bool write = rq_data_dir(rq) == WRITE;
 	struct req_iterator iter;
 	struct bio_vec bvec;
 
@@ -89,9 +120,10 @@ static blk_status_t sbull_do_request(struct sbull_dev *dev,
 		return sbull_do_nodata(dev, req_op(rq), blk_rq_pos(rq),
 				       blk_rq_sectors(rq));
 
-	rq_for_each_segment(bvec, rq, iter)
-		sbull_xfer_segment(dev, iter.iter.bi_sector, &bvec,
-				   rq_data_dir(rq) == WRITE);
+	rq_for_each_segment(bvec, rq, iter) {
+		sbull_xfer_segment(dev, iter.iter.bi_sector, &bvec, write);
+		(*nsegs)++;
+	}
 	return BLK_STS_OK;
 }
 
@@ -99,9 +131,16 @@ static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
 				   const struct blk_mq_queue_data *bd)
 {
 	struct request *rq = bd->rq;
+	struct sbull_dev *dev = rq->q->queuedata;
+	unsigned int nsegs = 0;
+	blk_status_t status;
 
 	blk_mq_start_request(rq);
-	blk_mq_end_request(rq, sbull_do_request(rq->q->queuedata, rq));
+	trace_sbull_request(hctx, rq);
+	sbull_count_request(dev, rq);
+	status = sbull_do_request(dev, rq, &nsegs);
+	sbull_count_io(dev, req_op(rq), nsegs, status);
+	blk_mq_end_request(rq, status);
 	return BLK_STS_OK;
 }
 
@@ -114,20 +153,24 @@ const struct blk_mq_ops sbull_mq_ops = {
  * blk_update_request() ends each bio as its last byte completes and moves
  * the request (blk_rq_pos(), rq->bio and its iterator) past what was done;
  * it returns false once nothing is left, and the request is then ended.
+ * Return: how many segments there were.
  */
-static void sbull_complete_by_segment(struct sbull_dev *dev,
-				      struct request *rq)
+static unsigned int sbull_complete_by_segment(struct sbull_dev *dev,
+					      struct request *rq)
 {
 	bool write = rq_data_dir(rq) == WRITE;
-	unsigned int done;
+	unsigned int done, nsegs = 0;
 
 	do {
 		struct bio_vec bvec = bio_iovec(rq->bio);
 
 		sbull_xfer_segment(dev, blk_rq_pos(rq), &bvec, write);
+		nsegs++;
 		done = bvec.bv_len;
+		trace_sbull_partial(rq, done);
 	} while (blk_update_request(rq, BLK_STS_OK, done));
 	__blk_mq_end_request(rq, BLK_STS_OK);
+	return nsegs;
 }
 
 static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
@@ -135,13 +178,23 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 {
 	struct request *rq = bd->rq;
 	struct sbull_dev *dev = rq->q->queuedata;
+	enum req_op op = req_op(rq);
+	unsigned int nsegs = 0;
+	blk_status_t status;
 
 	blk_mq_start_request(rq);
+	trace_sbull_request(hctx, rq);
+	sbull_count_request(dev, rq);
 	if (sbull_rq_moves_data(rq) &&
-	    sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq)))
-		sbull_complete_by_segment(dev, rq);
-	else
-		blk_mq_end_request(rq, sbull_do_request(dev, rq));
+	    sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq))) {
+		/* The request is gone once its last segment completes. */
+		sbull_count_io(dev, op, sbull_complete_by_segment(dev, rq),
+			       BLK_STS_OK);
+		return BLK_STS_OK;
+	}
+	status = sbull_do_request(dev, rq, &nsegs);
+	sbull_count_io(dev, op, nsegs, status);
+	blk_mq_end_request(rq, status);
 	return BLK_STS_OK;
 }
 

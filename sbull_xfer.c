@@ -11,6 +11,8 @@
 #include <linux/string.h>
 
 #include "sbull.h"
+#include "sbull_stats.h"
+#include "sbull_trace.h"
 
 static void *sbull_store_addr(const struct sbull_dev *dev, sector_t sector)
 {
@@ -55,6 +57,7 @@ void sbull_xfer_segment(struct sbull_dev *dev, sector_t sector,
 	void *store = sbull_store_addr(dev, sector);
 	void *buf = kmap_local_page(bvec->bv_page) + bvec->bv_offset;
 
+	trace_sbull_segment(dev->disk, sector, bvec, write);
 	if (write) {
 		memcpy(store, buf, bvec->bv_len);
 	} else {
@@ -62,6 +65,7 @@ void sbull_xfer_segment(struct sbull_dev *dev, sector_t sector,
 		flush_dcache_page(bvec->bv_page);
 	}
 	kunmap_local(buf);
+	sbull_count_segment(dev, bvec->bv_len, write);
 }
 
 /**

@@ -58,6 +58,8 @@ run_mode() {
 		run_case "$m: last sector works, I/O past the end fails alone (hardsect_size=$bs)" past-end.sh "$m" "$bs"
 	done
 	run_case "$m: rmmod while mounted fails and loses nothing" rmmod-busy.sh "$m"
+	run_case "$m: sysfs statistics count bios, requests, segments, bytes" stats.sh "$m"
+	run_case "$m: tracepoints show each bio, request and segment" trace.sh "$m"
 }
 
 for n in 0 1 2; do
@@ -71,3 +73,11 @@ done
 for mode in ${SBULL_MODES:-bio mq simple}; do
 	run_mode "$mode"
 done
+# The labs of docs/labs.md: each one's expected observation.
+run_case "lab 1: a 12 KiB direct write at page offset 512 is four segments" lab-segments.sh
+run_case "lab 2: blk-mq merges 256 sequential bios into few requests" lab-merging.sh
+run_case "lab 3: simple mode completes a request segment by segment" lab-partial.sh
+run_case "lab 4: no flush reaches a disk without a write cache" lab-flush.sh
+run_case "lab 5: a request goes to its CPU's hardware queue" lab-hwqueue.sh
+run_case "lab 6: I/O at the end of the disk never becomes a bio" lab-end.sh
+run_case "make trace-demo tells each mode's story" trace-demo.sh

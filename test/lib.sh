@@ -99,3 +99,62 @@ cleanup_sbull() {
 		rmmod sbull 2>/dev/null || true
 	fi
 }
+
+# sbull's statistics and tracepoints, for the cases that watch the driver.
+SBULL_SYS=/sys/block/sbulla/sbull
+TRACING=/sys/kernel/tracing
+
+# Counter $1 of sbulla, e.g. "bios".
+stat_of() {
+	cat "$SBULL_SYS/$1"
+}
+
+reset_stats() {
+	echo 1 >"$SBULL_SYS/reset"
+}
+
+mount_tracefs() {
+	mountpoint -q $TRACING || mount -t tracefs nodev $TRACING
+}
+
+# Run "$@" with sbull's events on, into an empty trace.
+traced() {
+	mount_tracefs
+	echo 0 >$TRACING/tracing_on
+	echo >$TRACING/trace
+	echo 1 >$TRACING/events/sbull/enable
+	echo 1 >$TRACING/tracing_on
+	"$@"
+	echo 0 >$TRACING/tracing_on
+	echo 0 >$TRACING/events/sbull/enable
+}
+
+# The traced events named $1, without task, CPU, time and device.
+events() {
+	sed -n "s/.* $1: [0-9]*,[0-9]* //p" $TRACING/trace
+}
+
+expect_events() {
+	local got
+	got=$(events "$1")
+	[ "$got" = "$2" ] || fail "$1 events:
+$got
+expected:
+$2"
+}
+
+# A direct read (or write, with -w) of $2 bytes at byte $3 of device $1,
+# with the buffer starting $4 bytes into a page: what dd cannot do.
+direct_io_at() {
+	python3 - "$@" <<-'EOF'
+		import mmap, os, sys
+		write = sys.argv[1] == "-w"
+		dev, length, pos, offset = sys.argv[1 + write:]
+		length, pos, offset = int(length), int(pos), int(offset)
+		buf = mmap.mmap(-1, offset + length + mmap.PAGESIZE)
+		view = memoryview(buf)[offset:offset + length]
+		fd = os.open(dev, (os.O_WRONLY if write else os.O_RDONLY) | os.O_DIRECT)
+		n = (os.pwritev if write else os.preadv)(fd, [view], pos)
+		sys.exit(0 if n == length else f"{n} bytes, not {length}")
+	EOF
+}

@@ -28,7 +28,10 @@ build_warnings() {
 	echo "$out" | grep -E 'warning:|error:' || true
 }
 
-sources=(sbull_main.c sbull_queue.c sbull_xfer.c sbull.h)
+# The driver's sources; the compat and trace headers, with their own
+# layouts, are checked apart below.
+mapfile -t sources < <(git ls-files -co --exclude-standard 'sbull*.[ch]' |
+	grep -vx -e sbull_compat.h -e sbull_trace.h)
 for release in "$@"; do
 	check "[$(echo "$release" | cut -d. -f1,2)] build with W=1 and sparse (C=1): no warnings" \
 		build_warnings "$release"
@@ -41,8 +44,12 @@ check "checkpatch --strict" "$checkpatch" --strict --no-tree --quiet \
 check "checkpatch --strict (sbull_compat.h, version checks allowed)" \
 	"$checkpatch" --strict --no-tree --quiet \
 	--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f sbull_compat.h
+# TRACE_EVENT() has a layout of its own, that of include/trace/events/.
+check "checkpatch --strict (sbull_trace.h, TRACE_EVENT layout allowed)" \
+	"$checkpatch" --strict --no-tree --quiet \
+	--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT -f sbull_trace.h
 check "kernel-doc on every function it documents" \
 	perl "/lib/modules/$1/build/scripts/kernel-doc" -none -Werror \
-	"${sources[@]}" sbull_compat.h
+	"${sources[@]}" sbull_compat.h sbull_trace.h
 mapfile -t shells < <(git ls-files -co --exclude-standard '*.sh' .ci/run)
 check "shellcheck" shellcheck -x "${shells[@]}"

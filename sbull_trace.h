@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sbull's tracepoints, in /sys/kernel/tracing/events/sbull/: what each
+ * request path receives and how it walks it, one event per bio, request,
+ * segment and partial completion. Next to the block layer's own events
+ * (block_bio_queue, block_rq_issue, ...) they show a request's whole trip.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM sbull
+
+#if !defined(_SBULL_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _SBULL_TRACE_H
+
+#include <linux/blk-mq.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+
+/* Fits every name blk_op_str() gives; "ZONE_RESET_ALL" is the longest. */
+#define SBULL_OP_NAME_LEN	16
+
+/* A bio handed to ->submit_bio() in bio mode. */
+TRACE_EVENT(sbull_bio,
+	TP_PROTO(struct bio *bio),
+	TP_ARGS(bio),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(sector_t, sector)
+		__field(unsigned int, bytes)
+		__array(char, op, SBULL_OP_NAME_LEN)
+		__field(unsigned short, segments)
+	),
+	TP_fast_assign(
+		__entry->dev = disk_devt(bio->bi_bdev->bd_disk);
+		__entry->sector = bio->bi_iter.bi_sector;
+		__entry->bytes = bio->bi_iter.bi_size;
+		strscpy(__entry->op, blk_op_str(bio_op(bio)),
+			SBULL_OP_NAME_LEN);
+		__entry->segments = bio_segments(bio);
+	),
+	TP_printk("%d,%d %s sector=%llu bytes=%u segments=%u",
+		  MAJOR(__entry->dev), MINOR(__entry->dev),
+		  __entry->op,
+		  (unsigned long long)__entry->sector, __entry->bytes,
+		  __entry->segments)
+);
+
+/* A request handed to ->queue_rq() on hardware queue @hctx. */
+TRACE_EVENT(sbull_request,
+	TP_PROTO(struct blk_mq_hw_ctx *hctx, struct request *rq),
+	TP_ARGS(hctx, rq),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(sector_t, sector)
+		__field(unsigned int, bytes)
+		__array(char, op, SBULL_OP_NAME_LEN)
+		__field(unsigned int, hwq)
+		__field(unsigned short, phys_segments)
+	),
+	TP_fast_assign(
+		__entry->dev = disk_devt(rq->q->disk);
+		__entry->sector = blk_rq_pos(rq);
+		__entry->bytes = blk_rq_bytes(rq);
+		strscpy(__entry->op, blk_op_str(req_op(rq)),
+			SBULL_OP_NAME_LEN);
+		__entry->hwq = hctx->queue_num;
+		__entry->phys_segments = blk_rq_nr_phys_segments(rq);
+	),
+	TP_printk("%d,%d %s sector=%llu bytes=%u hwq=%u phys_segments=%u",
+		  MAJOR(__entry->dev), MINOR(__entry->dev),
+		  __entry->op,
+		  (unsigned long long)__entry->sector, __entry->bytes,
+		  __entry->hwq, __entry->phys_segments)
+);
+
+/* One single-page segment copied between a bio_vec and the store. */
+TRACE_EVENT(sbull_segment,
+	TP_PROTO(struct gendisk *disk, sector_t sector,
+		 const struct bio_vec *bvec, bool write),
+	TP_ARGS(disk, sector, bvec, write),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(sector_t, sector)
+		__field(unsigned int, len)
+		__field(unsigned int, offset)
+		__field(bool, write)
+	),
+	TP_fast_assign(
+		__entry->dev = disk_devt(disk);
+		__entry->sector = sector;
+		__entry->len = bvec->bv_len;
+		__entry->offset = bvec->bv_offset;
+		__entry->write = write;
+	),
+	TP_printk("%d,%d %s sector=%llu len=%u page_offset=%u",
+		  MAJOR(__entry->dev), MINOR(__entry->dev),
+		  __entry->write ? "write" : "read",
+		  (unsigned long long)__entry->sector, __entry->len,
+		  __entry->offset)
+);
+
+/* simple mode: @done bytes of the request completed, before the rest. */
+TRACE_EVENT(sbull_partial,
+	TP_PROTO(struct request *rq, unsigned int done),
+	TP_ARGS(rq, done),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(sector_t, sector)
+		__field(unsigned int, done)
+		__field(unsigned int, left)
+	),
+	TP_fast_assign(
+		__entry->dev = disk_devt(rq->q->disk);
+		__entry->sector = blk_rq_pos(rq);
+		__entry->done = done;
+		__entry->left = blk_rq_bytes(rq) - done;
+	),
+	TP_printk("%d,%d sector=%llu done=%u left=%u",
+		  MAJOR(__entry->dev), MINOR(__entry->dev),
+		  (unsigned long long)__entry->sector, __entry->done,
+		  __entry->left)
+);
+
+#endif /* _SBULL_TRACE_H */
+
+/* Out of tree: define_trace.h must find this file in the module's source. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE sbull_trace
+#include <trace/define_trace.h>

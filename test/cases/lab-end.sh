@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Lab 6 (docs/labs.md): I/O at the end of the disk is stopped before it
+# becomes a bio: a write gets ENOSPC, a read returns nothing, and sbull
+# counts nothing at all.
+set -euo pipefail
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+load_sbull request_mode=bio ndevices=1
+blocks=$(($(blockdev --getsize64 /dev/sbulla) / 4096))
+reset_stats
+must_fail dd if=/dev/zero of=/dev/sbulla bs=4k seek="$blocks" count=1 \
+	oflag=direct status=none
+grep -q "No space left on device" /tmp/must_fail.out ||
+	fail "the write past the end: $(cat /tmp/must_fail.out)"
+got=$(dd if=/dev/sbulla bs=4k skip="$blocks" count=1 iflag=direct status=none | wc -c)
+[ "$got" = 0 ] || fail "the read past the end returned $got bytes"
+for c in bios segments errors; do
+	[ "$(stat_of $c)" = 0 ] || fail "$c is $(stat_of $c), expected 0"
+done
+unload_sbull

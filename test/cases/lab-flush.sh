@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Lab 4 (docs/labs.md): sbull says it has no volatile write cache, so an
+# fsync's flush is completed by the block layer and never reaches sbull.
+set -euo pipefail
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+load_sbull request_mode=mq ndevices=1
+[ "$(cat /sys/block/sbulla/queue/write_cache)" = "write through" ] ||
+	fail "write_cache: $(cat /sys/block/sbulla/queue/write_cache)"
+reset_stats
+dd if=/dev/zero of=/dev/sbulla bs=4k count=1 conv=fsync status=none
+[ "$(stat_of write_bytes)" = 4096 ] || fail "write_bytes $(stat_of write_bytes)"
+[ "$(stat_of flushes)" = 0 ] || fail "$(stat_of flushes) flushes reached sbull"
+unload_sbull
