@@ -72,10 +72,13 @@ tell() {
 	}' $tracing/trace
 }
 
+stats=/sys/block/sbulla/sbull
+summary=()
 for mode in bio mq simple; do
 	modprobe sbull request_mode="$mode" ndevices=1
 	while [ ! -b /dev/sbulla ]; do sleep 0.1; done
 	devt=$(tr ':' ',' </sys/block/sbulla/dev)
+	echo 1 >$stats/reset
 	echo 0 >$tracing/tracing_on
 	echo >$tracing/trace
 	for e in "${events[@]}"; do
@@ -89,5 +92,12 @@ for mode in bio mq simple; do
 	done
 	printf '\n==== request_mode=%s (/dev/sbulla is %s) ====\n' "$mode" "$devt"
 	tell "$devt"
+	summary+=("$(printf '%-8s %5s %9s %9s %9s' "$mode" "$(cat $stats/bios)" \
+		"$(cat $stats/requests)" "$(cat $stats/segments)" \
+		"$(grep -c ' sbull_partial: ' $tracing/trace)")")
 	rmmod sbull
 done
+
+printf '\n==== side by side: what sbull counted in each mode ====\n\n'
+printf '%-8s %5s %9s %9s %9s\n' mode bios requests segments partials
+printf '%s\n' "${summary[@]}"

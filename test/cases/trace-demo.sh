@@ -25,4 +25,23 @@ expect_count "sbull_segment: .* read sector=23 len=512 page_offset=0 " 3
 expect_count " sbull_bio: .* READ sector=16 bytes=4096 segments=2 " 1
 expect_count " sbull_request: .* READ sector=16 bytes=4096 " 2
 expect_count " sbull_partial: .* sector=16 done=3584 left=512 " 1
+
+# The closing table: bio mode has no requests, mq mode no partial
+# completions, simple mode one per segment; the same bios in every mode.
+row() {
+	awk -v m="$1" '$1 == m && NF == 5 { r = $0 } END { print r }' <<<"$story"
+}
+read -r _ bio_bios bio_requests bio_segments _ <<<"$(row bio)"
+read -r _ mq_bios mq_requests _ mq_partials <<<"$(row mq)"
+read -r _ simple_bios _ simple_segments simple_partials <<<"$(row simple)"
+[ "$bio_requests" = 0 ] || fail "bio mode counted $bio_requests requests"
+[ "$mq_partials" = 0 ] || fail "mq mode made $mq_partials partial completions"
+[ "$simple_partials" = "$simple_segments" ] ||
+	fail "simple mode: $simple_partials partial completions, $simple_segments segments"
+if [ "$mq_bios" != "$bio_bios" ] || [ "$simple_bios" != "$bio_bios" ]; then
+	fail "bios differ between modes: $bio_bios, $mq_bios, $simple_bios"
+fi
+if [ "$bio_segments" -lt 4 ] || [ "$mq_requests" -lt 2 ]; then
+	fail "too little counted: $(row bio) / $(row mq)"
+fi
 assert_no_sbull_left
