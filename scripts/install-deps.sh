@@ -7,11 +7,11 @@ set -euo pipefail
 
 pkgs=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd # guest harness
-	fio e2fsprogs fdisk util-linux                         # test suite
+	fio e2fsprogs fdisk util-linux python3 trace-cmd       # test suite
 	gcc make libelf-dev bc sparse shellcheck               # build and checks
 	linux-headers-amd64 linux-headers-6.12-amd64           # 6.1 and 6.12
 	dkms debhelper dh-dkms dpkg-dev lintian                # make deb
-	gnuplot-nox                                            # make bench
+	gnuplot-nox linux-perf                                 # make bench
 )
 
 missing=()

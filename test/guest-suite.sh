@@ -81,3 +81,4 @@ run_case "lab 4: no flush reaches a disk without a write cache" lab-flush.sh
 run_case "lab 5: a request goes to its CPU's hardware queue" lab-hwqueue.sh
 run_case "lab 6: I/O at the end of the disk never becomes a bio" lab-end.sh
 run_case "make trace-demo tells each mode's story" trace-demo.sh
+run_case "trace-cmd lists, records and reports sbull's events" trace-cmd.sh
