@@ -50,16 +50,14 @@ tell() {
 		task = $1; sub(/-[0-9]+$/, "", task)
 		ev = $0; sub(/^.* [0-9]+\.[0-9]+: /, "", ev)
 		name = ev; sub(/[(: ].*/, "", name)
-		if (ev ~ /^sys_.* -> /)
-			name = "return"
+		if (name ~ /^sys_/)
+			name = ev ~ / -> / ? "return" : "syscall"
 		if (name ~ /^block_/ && index(ev, " " dev " ") == 0)
 			next
 		printf "  %-16s %-70s %s\n", task, ev, why[name]
 	}
 	BEGIN {
-		why["sys_pwrite64"] = "<- the system call"
-		why["sys_preadv2"] = "<- the system call"
-		why["sys_fsync"] = "<- the system call"
+		why["syscall"] = "<- the system call"
 		why["return"] = "<- ... returns"
 		why["block_bio_queue"] = "<- a bio enters the block layer (submit_bio)"
 		why["block_rq_issue"] = "<- blk-mq hands a request to the driver"

@@ -109,6 +109,13 @@ stat_of() {
 	cat "$SBULL_SYS/$1"
 }
 
+# Counter $1 must read $2; $3 says why.
+expect_stat() {
+	local got
+	got=$(stat_of "$1")
+	[ "$got" = "$2" ] || fail "$1 is $got, expected $2 ($3)"
+}
+
 reset_stats() {
 	echo 1 >"$SBULL_SYS/reset"
 }

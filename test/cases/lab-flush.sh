@@ -10,6 +10,6 @@ load_sbull request_mode=mq ndevices=1
 	fail "write_cache: $(cat /sys/block/sbulla/queue/write_cache)"
 reset_stats
 dd if=/dev/zero of=/dev/sbulla bs=4k count=1 conv=fsync status=none
-[ "$(stat_of write_bytes)" = 4096 ] || fail "write_bytes $(stat_of write_bytes)"
-[ "$(stat_of flushes)" = 0 ] || fail "$(stat_of flushes) flushes reached sbull"
+expect_stat write_bytes 4096 "one 4 KiB write"
+expect_stat flushes 0 "no flush reaches sbull"
 unload_sbull

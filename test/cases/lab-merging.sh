@@ -14,8 +14,8 @@ writes() {
 load_sbull request_mode=bio ndevices=1
 reset_stats
 writes
-[ "$(stat_of bios)" = 256 ] || fail "bio mode: $(stat_of bios) bios, expected 256"
-[ "$(stat_of requests)" = 0 ] || fail "bio mode: $(stat_of requests) requests"
+expect_stat bios 256 "bio mode, one bio per block"
+expect_stat requests 0 "bio mode has no requests"
 unload_sbull
 
 load_sbull request_mode=mq ndevices=1

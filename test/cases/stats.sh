@@ -13,23 +13,17 @@ dev=/dev/sbulla
 sys=$SBULL_SYS
 counters="bios requests segments read_bytes write_bytes flushes discards write_zeroes errors"
 
-expect() {
-	local got
-	got=$(cat "$sys/$1")
-	[ "$got" = "$2" ] || fail "$1 is $got, expected $2 ($3)"
-}
-
 # The count of histogram $1's bucket labelled $2.
 bucket() {
 	awk -v b="$2" '$1 == b { print $2 }' "$sys/$1"
 }
 
 load_sbull request_mode="$mode" ndevices=1
-expect mode "$mode" "the request mode"
+expect_stat mode "$mode" "the request mode"
 # The partition scan at load read the device: start from zero.
 reset_stats
 for c in $counters; do
-	expect "$c" 0 "after reset"
+	expect_stat "$c" 0 "after reset"
 done
 must_fail sh -c "echo bogus >$sys/reset"
 
@@ -39,14 +33,14 @@ head -c 12K /dev/urandom >/tmp/stats.in
 dd if=/tmp/stats.in of=$dev bs=12K seek=1 oflag=direct status=none
 dd if=$dev of=/tmp/stats.out bs=12K skip=1 count=1 iflag=direct status=none
 cmp /tmp/stats.in /tmp/stats.out || fail "data read back differs"
-expect write_bytes 12288 "one 12 KiB write"
-expect read_bytes 12288 "one 12 KiB read"
-expect segments 6 "two I/Os of three pages"
-expect bios 2 "one bio per dd call"
+expect_stat write_bytes 12288 "one 12 KiB write"
+expect_stat read_bytes 12288 "one 12 KiB read"
+expect_stat segments 6 "two I/Os of three pages"
+expect_stat bios 2 "one bio per dd call"
 if [ "$mode" = bio ]; then
-	expect requests 0 "bio mode has no requests"
+	expect_stat requests 0 "bio mode has no requests"
 else
-	expect requests 2 "one request per bio"
+	expect_stat requests 2 "one request per bio"
 fi
 [ "$(bucket nsegs_hist 4)" = 2 ] || fail "nsegs_hist: $(cat "$sys/nsegs_hist")"
 [ "$(bucket segsize_hist 4096)" = 6 ] || fail "segsize_hist: $(cat "$sys/segsize_hist")"
@@ -54,15 +48,15 @@ fi
 # A 1 MiB direct read: one bio of 256 pages, one request in blk-mq modes.
 reset_stats
 dd if=$dev of=/dev/null bs=1M count=1 iflag=direct status=none
-expect segments 256 "a 1 MiB read"
+expect_stat segments 256 "a 1 MiB read"
 [ "$(bucket nsegs_hist 256)" = 1 ] || fail "nsegs_hist: $(cat "$sys/nsegs_hist")"
 
 reset_stats
 blkdiscard -o 0 -l 1M $dev
 blkdiscard -z -o 1M -l 1M $dev
 dd if=/tmp/stats.in of=$dev bs=12K oflag=direct,sync status=none
-expect discards 1 "one blkdiscard"
-expect write_zeroes 1 "one blkdiscard -z"
-expect flushes 0 "no write cache, so no flush reaches the driver"
-expect errors 0 "no failed I/O"
+expect_stat discards 1 "one blkdiscard"
+expect_stat write_zeroes 1 "one blkdiscard -z"
+expect_stat flushes 0 "no write cache, so no flush reaches the driver"
+expect_stat errors 0 "no failed I/O"
 unload_sbull
