@@ -2,10 +2,11 @@
 /*
  * sbull: a RAM block device after LDD3's sbull, for today's block layer.
  *
- * The declarations shared by the three files of the driver:
+ * The declarations shared by the files of the driver:
  * sbull_main.c (parameters, device setup and teardown), sbull_queue.c (the
- * request paths), sbull_xfer.c (the accesses to the store) and
- * sbull_stats.c (the counters in sysfs).
+ * request paths), sbull_xfer.c (the accesses to the store), sbull_stats.c
+ * (the counters in sysfs), and the mirror: sbull_mirror.c and sbull_leg.c,
+ * declared in sbull_mirror.h.
  */
 #ifndef _SBULL_H
 #define _SBULL_H
@@ -13,6 +14,8 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/types.h>
+
+#include "sbull_mirror.h"
 
 #define SBULL_MINORS	16	/* the disk and 15 partitions */
 
@@ -33,6 +36,7 @@ struct sbull_stats;
  * @tag_set: the blk-mq tag set (unused in bio mode)
  * @mode: the request path serving the disk
  * @stats: per-CPU counters, see sbull_stats.h
+ * @mirror: the legs that keep a copy of the store, see sbull_mirror.h
  */
 struct sbull_dev {
 	u8 *data;
@@ -41,6 +45,7 @@ struct sbull_dev {
 	struct blk_mq_tag_set tag_set;
 	enum sbull_mode mode;
 	struct sbull_stats __percpu *stats;
+	struct sbull_mirror mirror;
 };
 
 /* sbull_main.c */
@@ -55,6 +60,8 @@ blk_status_t sbull_do_nodata(struct sbull_dev *dev, enum req_op op,
 			     sector_t sector, unsigned int nr_sectors);
 
 /* sbull_queue.c */
+int sbull_queue_init(void);
+void sbull_queue_exit(void);
 extern const struct block_device_operations sbull_bio_fops;
 extern const struct block_device_operations sbull_mq_fops;
 extern const struct blk_mq_ops sbull_mq_ops;

@@ -13,8 +13,113 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/dm-io.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/version.h>
+
+/*
+ * dm_io() gained an ioprio argument in 6.10, and stable kernels took it
+ * back to 6.1.83: Kbuild looks for it in the headers (SBULL_DM_IO_IOPRIO).
+ */
+#ifdef SBULL_DM_IO_IOPRIO
+#define sbull_dm_io(req, n, where, errors, prio)	\
+	dm_io(req, n, where, errors, prio)
+#else
+#define sbull_dm_io(req, n, where, errors, prio)	\
+	dm_io(req, n, where, errors)
+#endif
+
+/*
+ * A leg is opened for reading and writing, exclusively with sbull as the
+ * holder. Opening block devices changed in 6.5 (blk_mode_t, the holder
+ * makes it exclusive), 6.7 (a handle) and 6.9 (a struct file); @handle
+ * keeps what the close needs. Built here on 6.1 and 6.12 only.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+static inline struct block_device *
+sbull_open_leg(const char *path, void *holder, void **handle)
+{
+	struct file *file = bdev_file_open_by_path(path,
+			BLK_OPEN_READ | BLK_OPEN_WRITE, holder, NULL);
+
+	if (IS_ERR(file))
+		return ERR_CAST(file);
+	*handle = file;
+	return file_bdev(file);
+}
+
+static inline void sbull_close_leg(struct block_device *bdev, void *handle,
+				   void *holder)
+{
+	fput(handle);
+}
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static inline struct block_device *
+sbull_open_leg(const char *path, void *holder, void **handle)
+{
+	struct bdev_handle *h = bdev_open_by_path(path,
+			BLK_OPEN_READ | BLK_OPEN_WRITE, holder, NULL);
+
+	if (IS_ERR(h))
+		return ERR_CAST(h);
+	*handle = h;
+	return h->bdev;
+}
+
+static inline void sbull_close_leg(struct block_device *bdev, void *handle,
+				   void *holder)
+{
+	bdev_release(handle);
+}
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+static inline struct block_device *
+sbull_open_leg(const char *path, void *holder, void **handle)
+{
+	return blkdev_get_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE, holder,
+				  NULL);
+}
+
+static inline void sbull_close_leg(struct block_device *bdev, void *handle,
+				   void *holder)
+{
+	blkdev_put(bdev, holder);
+}
+#else
+#define SBULL_LEG_MODE	(FMODE_READ | FMODE_WRITE | FMODE_EXCL)
+
+static inline struct block_device *
+sbull_open_leg(const char *path, void *holder, void **handle)
+{
+	return blkdev_get_by_path(path, SBULL_LEG_MODE, holder);
+}
+
+static inline void sbull_close_leg(struct block_device *bdev, void *handle,
+				   void *holder)
+{
+	blkdev_put(bdev, SBULL_LEG_MODE);
+}
+#endif
+
+/*
+ * A disk with legs has a volatile write cache, theirs, so that flushes and
+ * FUA writes reach sbull. The caller has frozen the queue.
+ */
+static inline int sbull_set_write_cache(struct gendisk *disk, bool on)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	struct queue_limits lim = queue_limits_start_update(disk->queue);
+
+	if (on)
+		lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
+	else
+		lim.features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);
+	return queue_limits_commit_update(disk->queue, &lim);
+#else
+	blk_queue_write_cache(disk->queue, on, on);
+	return 0;
+#endif
+}
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
 #define SBULL_MQ_F_SHOULD_MERGE	0	/* 6.14 made merging the default */

@@ -154,7 +154,7 @@ static int __init sbull_check_params(void)
 	}
 	if (!nr_hw_queues)
 		nr_hw_queues = num_online_cpus();
-	return 0;
+	return sbull_legs_parse(ndevices);
 }
 
 /*
@@ -180,6 +180,8 @@ static struct gendisk *sbull_alloc_mq_disk(struct sbull_dev *dev,
 	set->nr_hw_queues = nr_hw_queues;
 	set->queue_depth = queue_depth;
 	set->numa_node = NUMA_NO_NODE;
+	/* A mirrored write waits for its legs in the request's PDU. */
+	set->cmd_size = sizeof(struct sbull_mirror_io);
 	/*
 	 * blk-mq gives a single-queue disk mq-deadline by default; a RAM disk
 	 * has no seek to save, so start with "none" whatever nr_hw_queues.
@@ -221,9 +223,11 @@ static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev)
 /* Undo sbull_add_device() up to add_disk(). */
 static void sbull_free_device(struct sbull_dev *dev)
 {
+	sbull_legs_stop(dev);
 	put_disk(dev->disk);
 	if (sbull_mode != SBULL_RM_BIO)
 		blk_mq_free_tag_set(&dev->tag_set);
+	sbull_mirror_destroy(dev);
 	sbull_stats_free(dev);
 	vfree(dev->data);
 }
@@ -244,11 +248,14 @@ static int sbull_add_device(struct sbull_dev *dev, int which)
 	err = sbull_stats_alloc(dev);
 	if (err)
 		goto out_free_data;
+	err = sbull_mirror_init(dev);
+	if (err)
+		goto out_free_stats;
 
 	disk = sbull_alloc_disk(dev);
 	if (IS_ERR(disk)) {
 		err = PTR_ERR(disk);
-		goto out_free_stats;
+		goto out_destroy_mirror;
 	}
 	dev->disk = disk;
 
@@ -261,11 +268,15 @@ static int sbull_add_device(struct sbull_dev *dev, int which)
 	snprintf(disk->disk_name, DISK_NAME_LEN, "sbull%c", 'a' + which);
 	set_capacity(disk, dev->size >> SECTOR_SHIFT);
 
-	err = device_add_disk(NULL, disk, sbull_disk_groups);
+	/* The store is restored from the legs before anyone can read it. */
+	err = sbull_legs_assemble(dev) ?:
+	      device_add_disk(NULL, disk, sbull_disk_groups);
 	if (err)
 		sbull_free_device(dev);
 	return err;
 
+out_destroy_mirror:
+	sbull_mirror_destroy(dev);
 out_free_stats:
 	sbull_stats_free(dev);
 out_free_data:
@@ -296,10 +307,13 @@ static int __init sbull_init(void)
 	if (!sbull_major)
 		sbull_major = err;
 
+	err = sbull_queue_init();
+	if (err)
+		goto out_unregister;
 	sbull_devs = kcalloc(ndevices, sizeof(*sbull_devs), GFP_KERNEL);
 	if (!sbull_devs) {
 		err = -ENOMEM;
-		goto out_unregister;
+		goto out_queue_exit;
 	}
 
 	for (i = 0; i < ndevices; i++) {
@@ -307,6 +321,9 @@ static int __init sbull_init(void)
 		if (err)
 			goto out_remove;
 	}
+	/* Only now, with every leg of every disk checked, write to legs. */
+	for (i = 0; i < ndevices; i++)
+		sbull_legs_start(&sbull_devs[i]);
 
 	pr_info("%d device(s) of %lu sectors of %d bytes, request_mode=%s\n",
 		ndevices, nsectors, hardsect_size, sbull_mode_names[sbull_mode]);
@@ -316,6 +333,8 @@ out_remove:
 	while (i--)
 		sbull_remove_device(&sbull_devs[i]);
 	kfree(sbull_devs);
+out_queue_exit:
+	sbull_queue_exit();
 out_unregister:
 	unregister_blkdev(sbull_major, "sbull");
 	return err;
@@ -328,6 +347,7 @@ static void __exit sbull_exit(void)
 	for (i = 0; i < ndevices; i++)
 		sbull_remove_device(&sbull_devs[i]);
 	kfree(sbull_devs);
+	sbull_queue_exit();
 	unregister_blkdev(sbull_major, "sbull");
 }
 

@@ -12,10 +12,15 @@
  *
  * The bio mode has its own block_device_operations: a ->submit_bio method
  * in the table makes the block layer bypass blk-mq altogether.
+ *
+ * On a disk with mirror legs, a write that has reached the store is not
+ * ended here but handed to the mirror (sbull_mirror.c), which ends it once
+ * the legs have it too.
  */
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
 #include <linux/hdreg.h>
+#include <linux/mempool.h>
 
 #include "sbull.h"
 #include "sbull_compat.h"
@@ -33,7 +38,68 @@ static int sbull_getgeo(struct sbull_getgeo_arg *arg, struct hd_geometry *geo)
 	return 0;
 }
 
+/* The mirror's view of a write that has reached the store. */
+static void sbull_mio_init(struct sbull_mirror_io *mio, struct sbull_dev *dev,
+			   blk_opf_t opf, sector_t sector,
+			   unsigned int nr_sectors, unsigned short ioprio,
+			   void (*end_io)(struct sbull_mirror_io *mio,
+					  blk_status_t status))
+{
+	mio->dev = dev;
+	mio->opf = opf;
+	mio->sector = nr_sectors ? sector : 0;	/* a flush has no position */
+	mio->nr_sectors = nr_sectors;
+	mio->ioprio = ioprio;
+	mio->end_io = end_io;
+}
+
 /* ---- bio mode ---------------------------------------------------------- */
+
+/* A bio has no room for the driver: the mirror's part comes from a pool. */
+struct sbull_bio_io {
+	struct sbull_mirror_io mio;
+	struct bio *bio;
+};
+
+static mempool_t sbull_bio_io_pool;
+
+/**
+ * sbull_queue_init - set up what the request paths share
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int sbull_queue_init(void)
+{
+	return mempool_init_kmalloc_pool(&sbull_bio_io_pool, 16,
+					 sizeof(struct sbull_bio_io));
+}
+
+/**
+ * sbull_queue_exit - undo sbull_queue_init()
+ */
+void sbull_queue_exit(void)
+{
+	mempool_exit(&sbull_bio_io_pool);
+}
+
+static void sbull_bio_mirrored(struct sbull_mirror_io *mio,
+			       blk_status_t status)
+{
+	struct sbull_bio_io *bio_io = container_of(mio, struct sbull_bio_io,
+						   mio);
+	struct bio *bio = bio_io->bio;
+
+	mempool_free(bio_io, &sbull_bio_io_pool);
+	bio->bi_status = status;
+	bio_endio(bio);
+}
+
+/* The pool may sleep for memory, which a REQ_NOWAIT bio forbids. */
+static struct sbull_bio_io *sbull_bio_io_alloc(struct bio *bio)
+{
+	return mempool_alloc(&sbull_bio_io_pool,
+			     bio->bi_opf & REQ_NOWAIT ? GFP_NOWAIT : GFP_NOIO);
+}
 
 /* Copy each segment of a read or write bio; return how many there were. */
 static unsigned int sbull_xfer_bio(struct sbull_dev *dev, struct bio *bio)
@@ -57,6 +123,8 @@ static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio,
 
 	if (!sbull_in_range(dev, sector, bio_sectors(bio)))
 		return BLK_STS_IOERR;
+	if (sbull_mirror_may_write(dev, bio_op(bio)))
+		return BLK_STS_IOERR;
 
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
@@ -72,12 +140,32 @@ static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio,
 static void sbull_submit_bio(struct bio *bio)
 {
 	struct sbull_dev *dev = bio->bi_bdev->bd_disk->private_data;
+	struct sbull_bio_io *bio_io = NULL;
 	unsigned int nsegs = 0;
 
 	trace_sbull_bio(bio);
 	this_cpu_inc(dev->stats->bios);
+	if (bio->bi_opf & REQ_PREFLUSH)
+		this_cpu_inc(dev->stats->flushes);
+	if (sbull_mirror_takes(dev, bio_op(bio))) {
+		bio_io = sbull_bio_io_alloc(bio);
+		if (!bio_io) {
+			bio_wouldblock_error(bio);
+			return;
+		}
+	}
 	bio->bi_status = sbull_do_bio(dev, bio, &nsegs);
 	sbull_count_io(dev, bio_op(bio), nsegs, bio->bi_status);
+	if (bio_io && bio->bi_status == BLK_STS_OK) {
+		bio_io->bio = bio;
+		sbull_mio_init(&bio_io->mio, dev, bio->bi_opf,
+			       bio->bi_iter.bi_sector, bio_sectors(bio),
+			       bio_prio(bio), sbull_bio_mirrored);
+		sbull_mirror_write(&bio_io->mio);
+		return;
+	}
+	if (bio_io)
+		mempool_free(bio_io, &sbull_bio_io_pool);
 	bio_endio(bio);
 }
 
@@ -114,7 +202,11 @@ static blk_status_t sbull_do_request(struct sbull_dev *dev,
 	struct req_iterator iter;
 	struct bio_vec bvec;
 
-	if (!sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq)))
+	/* A flush covers no sectors: blk-mq leaves its position unset. */
+	if (req_op(rq) != REQ_OP_FLUSH &&
+	    !sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq)))
+		return BLK_STS_IOERR;
+	if (sbull_mirror_may_write(dev, req_op(rq)))
 		return BLK_STS_IOERR;
 	if (!sbull_rq_moves_data(rq))
 		return sbull_do_nodata(dev, req_op(rq), blk_rq_pos(rq),
@@ -125,6 +217,28 @@ static blk_status_t sbull_do_request(struct sbull_dev *dev,
 		(*nsegs)++;
 	}
 	return BLK_STS_OK;
+}
+
+static void sbull_rq_mirrored(struct sbull_mirror_io *mio,
+			      blk_status_t status)
+{
+	blk_mq_end_request(blk_mq_rq_from_pdu(mio), status);
+}
+
+/* End the request, or let the legs end a write that reached the store. */
+static void sbull_end_request(struct sbull_dev *dev, struct request *rq,
+			      blk_status_t status)
+{
+	struct sbull_mirror_io *mio = blk_mq_rq_to_pdu(rq);
+
+	if (status == BLK_STS_OK && sbull_mirror_takes(dev, req_op(rq))) {
+		sbull_mio_init(mio, dev, rq->cmd_flags, blk_rq_pos(rq),
+			       blk_rq_sectors(rq), req_get_ioprio(rq),
+			       sbull_rq_mirrored);
+		sbull_mirror_write(mio);
+		return;
+	}
+	blk_mq_end_request(rq, status);
 }
 
 static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -140,7 +254,7 @@ static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
 	sbull_count_request(dev, rq);
 	status = sbull_do_request(dev, rq, &nsegs);
 	sbull_count_io(dev, req_op(rq), nsegs, status);
-	blk_mq_end_request(rq, status);
+	sbull_end_request(dev, rq, status);
 	return BLK_STS_OK;
 }
 
@@ -185,7 +299,11 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 	blk_mq_start_request(rq);
 	trace_sbull_request(hctx, rq);
 	sbull_count_request(dev, rq);
-	if (sbull_rq_moves_data(rq) &&
+	/*
+	 * A write that goes to mirror legs must not complete before they have
+	 * it: it is copied whole and ended by the mirror, as in mq mode.
+	 */
+	if (sbull_rq_moves_data(rq) && !sbull_mirror_takes(dev, op) &&
 	    sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq))) {
 		/* The request is gone once its last segment completes. */
 		sbull_count_io(dev, op, sbull_complete_by_segment(dev, rq),
@@ -194,7 +312,7 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 	}
 	status = sbull_do_request(dev, rq, &nsegs);
 	sbull_count_io(dev, op, nsegs, status);
-	blk_mq_end_request(rq, status);
+	sbull_end_request(dev, rq, status);
 	return BLK_STS_OK;
 }
 

@@ -170,6 +170,9 @@ static struct attribute *sbull_attrs[] = {
 	&dev_attr_nsegs_hist.attr,
 	&dev_attr_segsize_hist.attr,
 	&dev_attr_reset.attr,
+	&dev_attr_legs.attr,
+	&dev_attr_generation.attr,
+	&dev_attr_uuid.attr,
 	NULL,
 };
 

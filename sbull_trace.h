@@ -2,8 +2,10 @@
 /*
  * sbull's tracepoints, in /sys/kernel/tracing/events/sbull/: what each
  * request path receives and how it walks it, one event per bio, request,
- * segment and partial completion. Next to the block layer's own events
- * (block_bio_queue, block_rq_issue, ...) they show a request's whole trip.
+ * segment and partial completion, and each write the mirror sends to its
+ * legs with dm_io() and its completion. Next to the block layer's own
+ * events (block_bio_queue, block_rq_issue, ...) they show a request's
+ * whole trip.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM sbull
@@ -14,6 +16,8 @@
 #include <linux/blk-mq.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
+
+#include "sbull.h"
 
 /* Fits every name blk_op_str() gives; "ZONE_RESET_ALL" is the longest. */
 #define SBULL_OP_NAME_LEN	16
@@ -118,6 +122,58 @@ TRACE_EVENT(sbull_partial,
 		  MAJOR(__entry->dev), MINOR(__entry->dev),
 		  (unsigned long long)__entry->sector, __entry->done,
 		  __entry->left)
+);
+
+/* The mirror hands a write to dm_io() for the legs in the @legs bitmap. */
+TRACE_EVENT(sbull_mirror_io,
+	TP_PROTO(const struct sbull_mirror_io *mio, blk_opf_t opf),
+	TP_ARGS(mio, opf),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(sector_t, sector)
+		__field(unsigned int, nr_sectors)
+		__array(char, op, SBULL_OP_NAME_LEN)
+		__field(bool, flush)
+		__field(bool, fua)
+		__field(unsigned long, legs)
+	),
+	TP_fast_assign(
+		__entry->dev = disk_devt(mio->dev->disk);
+		__entry->sector = mio->sector;
+		__entry->nr_sectors = mio->nr_sectors;
+		strscpy(__entry->op, blk_op_str(opf & REQ_OP_MASK),
+			SBULL_OP_NAME_LEN);
+		__entry->flush = opf & REQ_PREFLUSH;
+		__entry->fua = opf & REQ_FUA;
+		__entry->legs = mio->legs;
+	),
+	TP_printk("%d,%d %s%s%s sector=%llu sectors=%u legs=0x%lx",
+		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->op,
+		  __entry->flush ? "+PREFLUSH" : "", __entry->fua ? "+FUA" : "",
+		  (unsigned long long)__entry->sector, __entry->nr_sectors,
+		  __entry->legs)
+);
+
+/* dm-io's notify callback: bit i of @error is the i-th leg of @legs. */
+TRACE_EVENT(sbull_mirror_done,
+	TP_PROTO(const struct sbull_mirror_io *mio, unsigned long error),
+	TP_ARGS(mio, error),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(sector_t, sector)
+		__field(unsigned long, legs)
+		__field(unsigned long, error)
+	),
+	TP_fast_assign(
+		__entry->dev = disk_devt(mio->dev->disk);
+		__entry->sector = mio->sector;
+		__entry->legs = mio->legs;
+		__entry->error = error;
+	),
+	TP_printk("%d,%d sector=%llu legs=0x%lx error_bits=0x%lx",
+		  MAJOR(__entry->dev), MINOR(__entry->dev),
+		  (unsigned long long)__entry->sector, __entry->legs,
+		  __entry->error)
 );
 
 #endif /* _SBULL_TRACE_H */

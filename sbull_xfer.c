@@ -82,7 +82,7 @@ blk_status_t sbull_do_nodata(struct sbull_dev *dev, enum req_op op,
 {
 	switch (op) {
 	case REQ_OP_FLUSH:
-		return BLK_STS_OK;	/* RAM has no volatile cache */
+		return BLK_STS_OK;	/* RAM has no cache; the mirror flushes the legs */
 	case REQ_OP_DISCARD:
 	case REQ_OP_WRITE_ZEROES:
 		/* Discarded blocks read back as zeroes, as on brd. */

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The mirror: each sbull store kept on up to eight "legs", regions of other
+ * block devices, through the kernel's dm-io engine.
+ *
+ * sbull_mirror.c carries the writes to the legs and takes failed legs out
+ * of service; sbull_leg.c opens, checks, restores and resyncs legs and
+ * keeps their on-disk headers; both share this file.
+ */
+#ifndef _SBULL_MIRROR_H
+#define _SBULL_MIRROR_H
+
+#include <linux/bitops.h>
+#include <linux/blk_types.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/uuid.h>
+#include <linux/workqueue.h>
+
+struct sbull_dev;
+
+#define SBULL_MAX_LEGS		8
+/* A leg region: this header, then the store. 4 KiB suits any block size. */
+#define SBULL_HDR_SECTORS	8
+
+enum sbull_leg_state {
+	SBULL_LEG_UNUSED = 0,	/* free slot */
+	SBULL_LEG_IN_SYNC,	/* holds the store; every write goes to it */
+	SBULL_LEG_RESYNCING,	/* being copied from the store */
+	SBULL_LEG_FAILED,	/* took an I/O error; written no more */
+	SBULL_LEG_REMOVING,	/* being detached; written no more */
+};
+
+/**
+ * struct sbull_leg - one region of another block device holding the store
+ * @state: see enum sbull_leg_state; changed under the mirror's @lock
+ * @bdev: the block device, opened exclusively for sbull
+ * @handle: what the open returned, for the close (see sbull_compat.h)
+ * @path: the device as the user named it
+ * @start: first sector of the region; the header is there
+ * @inflight: writes in flight to the leg, waited for before it is closed
+ * @errors: failed I/Os to the leg
+ * @generation: the generation last written to the leg's header
+ * @zeroes: the device takes REQ_OP_WRITE_ZEROES
+ * @dev: the sbull device it belongs to
+ * @node: on the list of all open legs, to refuse overlapping ones
+ */
+struct sbull_leg {
+	enum sbull_leg_state state;
+	struct block_device *bdev;
+	void *handle;
+	char *path;
+	sector_t start;
+	atomic_t inflight;
+	unsigned int errors;
+	u64 generation;
+	bool zeroes;
+	struct sbull_dev *dev;
+	struct list_head node;
+};
+
+/**
+ * struct sbull_mirror - the legs of one sbull device
+ * @legs: the slots, as numbered in sysfs
+ * @nr_legs: slots in use, failed legs included; 0 is a plain RAM disk
+ * @no_leg_left: every leg failed: writes fail with EIO
+ * @lock: protects leg states, the resync window and @failed (taken in
+ *	interrupt context by the dm-io notify callback)
+ * @config: serialises changes of the leg set and header writes
+ * @client: dm-io's mempools for this device
+ * @wq: runs @issue_work, @event_work and @resync_work
+ * @pending: writes handed over by the request paths, newest first
+ * @deferred: writes that overlap the range being resynced
+ * @issue_work: sends @pending to the legs with dm_io()
+ * @failed: legs failed since @event_work last ran
+ * @resynced: legs whose resync finished since @event_work last ran
+ * @event_work: logs failures, raises uevents, writes headers
+ * @resync_work: copies the store to resyncing legs
+ * @resync_legs: legs the running resync pass copies to
+ * @resync_lo: the resync pass has copied everything below this sector
+ * @resync_hi: and is copying up to this one
+ * @resync_stop: asks the running resync pass to stop
+ * @uuid: the mirror set's identity, in every leg's header
+ * @generation: bumped at each load and leg set change
+ * @started: headers are being written (sbull_mirror_start() ran)
+ */
+struct sbull_mirror {
+	struct sbull_leg legs[SBULL_MAX_LEGS];
+	unsigned int nr_legs;
+	bool no_leg_left;
+	spinlock_t lock;		/* the states; irq-safe */
+	struct mutex config;		/* the leg set; sleeps */
+	struct dm_io_client *client;
+	struct workqueue_struct *wq;
+	struct llist_head pending;
+	struct llist_head deferred;
+	struct work_struct issue_work;
+	unsigned long failed;
+	unsigned long resynced;
+	struct work_struct event_work;
+	struct work_struct resync_work;
+	unsigned long resync_legs;
+	sector_t resync_lo;
+	sector_t resync_hi;
+	bool resync_stop;
+	uuid_t uuid;
+	u64 generation;
+	bool started;
+};
+
+/**
+ * struct sbull_mirror_io - a write on its way to the legs
+ * @node: on the mirror's @pending or @deferred list
+ * @dev: the sbull device
+ * @opf: operation and flags for the legs (REQ_PREFLUSH, REQ_FUA)
+ * @sector: first sector of the write, in the store
+ * @nr_sectors: its length; 0 for an empty flush
+ * @ioprio: the I/O priority of the original I/O, passed on to dm-io
+ * @legs: the slots the write was sent to
+ * @end_io: ends the original bio or request
+ *
+ * blk-mq modes keep it in the request's PDU; bio mode allocates it.
+ */
+struct sbull_mirror_io {
+	struct llist_node node;
+	struct sbull_dev *dev;
+	blk_opf_t opf;
+	sector_t sector;
+	unsigned int nr_sectors;
+	unsigned short ioprio;
+	unsigned long legs;
+	void (*end_io)(struct sbull_mirror_io *mio, blk_status_t status);
+};
+
+/* The slots of @legs whose region's bit is set in dm-io's @error bitset. */
+static inline unsigned long sbull_failed_legs(unsigned long legs,
+					      unsigned long error)
+{
+	unsigned long failed = 0;
+	unsigned int slot, region = 0;
+
+	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
+		if (error & BIT(region++))
+			failed |= BIT(slot);
+	return failed;
+}
+
+/* Does the device have legs? Read without a lock on the data path. */
+static inline bool sbull_mirrored(struct sbull_mirror *m)
+{
+	return READ_ONCE(m->nr_legs);
+}
+
+/* sbull_mirror.c */
+int sbull_mirror_init(struct sbull_dev *dev);
+void sbull_mirror_destroy(struct sbull_dev *dev);
+bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op);
+blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op);
+void sbull_mirror_write(struct sbull_mirror_io *mio);
+void sbull_mirror_update_no_leg_left(struct sbull_mirror *m);
+void sbull_mirror_fail_legs(struct sbull_mirror *m, unsigned long legs);
+void sbull_mirror_resume_deferred(struct sbull_mirror *m);
+void sbull_mirror_wait_idle(struct sbull_mirror *m, unsigned int slot);
+
+/* sbull_leg.c */
+extern struct device_attribute dev_attr_legs;
+extern struct device_attribute dev_attr_generation;
+extern struct device_attribute dev_attr_uuid;
+int sbull_legs_parse(int ndevices);
+int sbull_legs_assemble(struct sbull_dev *dev);
+void sbull_legs_start(struct sbull_dev *dev);
+void sbull_legs_stop(struct sbull_dev *dev);
+void sbull_resync_work(struct work_struct *work);
+void sbull_legs_event_work(struct work_struct *work);
+
+#endif /* _SBULL_MIRROR_H */
