@@ -6,6 +6,7 @@
 # make demo | check | shell   run in a QEMU guest (see README.md)
 # make trace-demo     trace an I/O through each request path, in the guest
 # make bench [QUICK=1] fio: sbull vs brd and null_blk, in a QEMU guest
+# make bench-mirror    fio: sbull with 0-2 legs vs dm-raid1 and brd, in a guest
 # make deb             build dist/sbull-dkms_<version>_all.deb
 # make dkms-install | dkms-remove   register this source tree with DKMS
 
@@ -42,6 +43,9 @@ shell:
 bench:
 	QUICK=$(QUICK) scripts/bench.sh
 
+bench-mirror:
+	scripts/bench-mirror.sh
+
 deb:
 	scripts/build-deb.sh
 
@@ -57,4 +61,4 @@ dkms-remove:
 	$(DKMS) remove sbull/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: all modules install clean demo trace-demo check shell bench deb dkms-install dkms-remove
+.PHONY: all modules install clean demo trace-demo check shell bench bench-mirror deb dkms-install dkms-remove

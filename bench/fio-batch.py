@@ -30,6 +30,7 @@ def point_section(workload, engine, qd, jobs, dev, size_mb, region):
     span = '%dm' % (size_mb // jobs)
     values = {'DEV': dev, 'ENGINE': engine, 'QD': qd, 'JOBS': jobs,
               'RUNTIME': os.environ.get('RUNTIME', '2'),
+              'RAMP': os.environ.get('RAMP', '1'),
               'JOB_SPAN': span,
               'FIRST_TOUCH_OFFSET': '%dm' % region[0],
               'FIRST_TOUCH_SIZE': '%dm' % (region[1] // jobs)}
@@ -59,7 +60,7 @@ def main():
         sections.append(text)
         names.append(name)
     out = subprocess.run(['fio', '--output-format=json', '-'], check=True,
-                         input='\n'.join(sections), capture_output=True,
+                         input='\n'.join(sections), stdout=subprocess.PIPE,
                          text=True).stdout
     # One entry per reporting group, named after its first job.
     results = {j['jobname']: j for j in json.loads(out)['jobs']}

@@ -11,7 +11,7 @@ pkgs=(
 	gcc make libelf-dev bc sparse shellcheck               # build and checks
 	linux-headers-amd64 linux-headers-6.12-amd64           # 6.1 and 6.12
 	dkms debhelper dh-dkms dpkg-dev lintian                # make deb
-	gnuplot-nox linux-perf                                 # make bench
+	gnuplot-nox linux-perf dmsetup                         # make bench, bench-mirror
 )
 
 missing=()

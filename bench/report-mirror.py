@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarise bench-mirror-guest.sh's raw.csv as table.md: per workload, the
+median of each device's repetitions, then the ratios that tell what sbull's
+mirror costs: sbull with 2 legs against dm-raid1 over the same two brd
+disks (writes), sbull with legs against sbull without (reads should not
+change: they are served from RAM), and both mirrors against brd alone.
+
+Usage: report-mirror.py RESULTS_DIR [TITLE]
+RESULTS_DIR may also hold setup.txt (sizes and times, from the guest),
+resync.csv (seconds per sbull load with legs),
+host-load (the host's load average while the guest ran) and wall-seconds
+(the guest's run, then the whole make bench-mirror), the last two written
+by scripts/bench-mirror.sh.
+"""
+import csv
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from report import metric
+
+WORKLOADS = ["seqwrite-1m", "randwrite-4k", "seqread-1m", "randread-4k"]
+MODES = ["bio", "mq", "simple"]
+
+
+def ratio(num, den):
+    return f"{num / den:.2f}x" if num and den else ""
+
+
+def per_rep(by_rep, workload, num, den):
+    """num / den within each repetition, where both ran minutes apart:
+    how far the host's drift moves the ratio."""
+    a, b = by_rep.get((workload, num), {}), by_rep.get((workload, den), {})
+    return " ".join(f"{a[r] / b[r]:.2f}" for r in sorted(a, key=int)
+                    if r in b and b[r])
+
+
+def minutes(seconds):
+    return f"{seconds // 60} min {seconds % 60} s"
+
+
+def main():
+    out = Path(sys.argv[1])
+    title = sys.argv[2] if len(sys.argv) > 2 else ""
+    runs = defaultdict(list)
+    by_rep = defaultdict(dict)
+    units = {}
+    labels = {}
+    with open(out / "raw.csv") as f:
+        for row in csv.DictReader(f):
+            value, unit = metric(row)
+            runs[row["workload"], row["device"]].append(value)
+            by_rep[row["workload"], row["device"]][row["rep"]] = value
+            units[row["workload"]] = unit
+            labels[row["workload"]] = (f"{row['workload']} QD {row['iodepth']}"
+                                       f" ({row['engine']}, {row['jobs']} job)")
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    reps = max(len(v) for v in runs.values())
+    present = {d for _, d in med}
+    modes = [m for m in MODES if f"sbull-{m}-0" in present]
+    sbull = [f"sbull-{m}-{n}" for m in modes for n in range(3)
+             if f"sbull-{m}-{n}" in present]
+    devices = sbull + [d for d in ("dm-raid1", "brd") if d in present]
+    workloads = [w for w in WORKLOADS if w in units]
+
+    setup = out / "setup.txt"
+    if setup.exists():
+        title += ("; " if title else "") + setup.read_text().strip()
+    lines = [title, "",
+             f"Median of {reps} repetitions, devices interleaved; IOPS for "
+             "4 KiB, MiB/s for 1 MiB. sbull-MODE-N: sbull in request mode "
+             "MODE with N legs on brd; dm-raid1: the mirror target over the "
+             "same two brd disks; brd: one of them alone.", "",
+             "| workload | unit | " + " | ".join(devices) + " |",
+             "|---" * (2 + len(devices)) + "|"]
+    for w in workloads:
+        cells = [f"{med[w, d]:.0f}" if (w, d) in med else "" for d in devices]
+        lines.append(f"| {labels[w]} | {units[w]} | " + " | ".join(cells)
+                     + " |")
+
+    cols = ["2 legs / dm-raid1", "per repetition", "1 leg / 0 legs",
+            "2 legs / 0 legs",
+            "0 legs / brd", "dm-raid1 / brd"]
+    lines += ["", "Ratios of the medians, per sbull request mode. For writes "
+              "read the first column (the mirrors against each other), for "
+              "reads the next two (legs should not slow reads, served from "
+              "RAM):", "",
+              "| workload | mode | " + " | ".join(cols) + " |",
+              "|---" * (2 + len(cols)) + "|"]
+    for w in workloads:
+        for m in modes:
+            def get(d):
+                return med.get((w, d))
+            s = [get(f"sbull-{m}-{n}") for n in range(3)]
+            cells = [ratio(s[2], get("dm-raid1")),
+                     per_rep(by_rep, w, f"sbull-{m}-2", "dm-raid1"),
+                     ratio(s[1], s[0]),
+                     ratio(s[2], s[0]), ratio(s[0], get("brd")),
+                     ratio(get("dm-raid1"), get("brd"))]
+            lines.append(f"| {w} | {m} | " + " | ".join(cells) + " |")
+
+    lines.append("")
+    spreads = [max(v) / min(v) for v in runs.values() if len(v) > 1 and min(v)]
+    if spreads:
+        lines += ["Noise: the repetitions of one point differ by "
+                  f"{statistics.median(spreads):.2f}x (max/min, median over "
+                  f"points; worst {max(spreads):.2f}x)."]
+
+    resync = defaultdict(list)
+    if (out / "resync.csv").exists():
+        with open(out / "resync.csv") as f:
+            for row in csv.DictReader(f):
+                resync[row["device"]].append(float(row["seconds"]))
+    if resync:
+        lines.append("Resync after each load with legs (the store copied to "
+                     "fresh legs), seconds, median: " + ", ".join(
+                         f"{d} {statistics.median(v):.1f}"
+                         for d, v in sorted(resync.items())) + ".")
+    if (out / "host-load").exists():
+        load = [float(x) for x in (out / "host-load").read_text().split()]
+        if load:
+            lines.append("Host load average (1 min, every 10 s) during the "
+                         f"run: median {statistics.median(load):.1f}, max "
+                         f"{max(load):.1f}; the guest alone makes about 2.")
+    if (out / "wall-seconds").exists():
+        guest, total = (int(x) for x in
+                        (out / "wall-seconds").read_text().split())
+        lines.append(f"Wall time: {minutes(total)} for make bench-mirror, "
+                     f"of which {minutes(guest)} in the guest.")
+
+    (out / "table.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
