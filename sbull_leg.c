@@ -93,7 +93,7 @@ static const char * const sbull_leg_state_names[] = {
 	[SBULL_LEG_IN_SYNC]	= "in_sync",
 	[SBULL_LEG_RESYNCING]	= "resyncing",
 	[SBULL_LEG_FAILED]	= "failed",
-	[SBULL_LEG_REMOVING]	= "removing",
+	[SBULL_LEG_OFFLINE]	= "offline",
 };
 
 static const char *sbull_name(struct sbull_dev *dev)
@@ -145,6 +145,7 @@ static void sbull_set_state(struct sbull_mirror *m, unsigned int slot,
 {
 	spin_lock_irq(&m->lock);
 	m->legs[slot].state = state;
+	sbull_mirror_update_no_leg_left(m);
 	spin_unlock_irq(&m->lock);
 }
 
@@ -154,6 +155,8 @@ static void sbull_leg_uevent(struct sbull_dev *dev, unsigned int slot,
 	char leg_env[20], state_env[32];
 	char *envp[3];
 
+	if (!disk_live(dev->disk))	/* added later, or deleted */
+		return;
 	envp[0] = leg_env;
 	envp[1] = state_env;
 	envp[2] = NULL;
@@ -410,7 +413,6 @@ static int sbull_leg_attach(struct sbull_dev *dev, unsigned int slot,
 		.handle		= handle,
 		.path		= path,
 		.start		= start,
-		.zeroes		= bdev_write_zeroes_sectors(bdev) > 0,
 		.dev		= dev,
 		.inflight	= ATOMIC_INIT(0),
 	};
@@ -467,10 +469,15 @@ static int sbull_pick_source(const struct sbull_hdr_info *info,
 	int src = -1;
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		if (info[i].ours && info[i].state != SBULL_HDR_RESYNCING &&
-		    (src < 0 || info[i].generation > info[src].generation))
+	for (i = 0; i < n; i++) {
+		if (!info[i].ours || info[i].state == SBULL_HDR_RESYNCING)
+			continue;
+		if (src < 0 || info[i].generation > info[src].generation ||
+		    (info[i].generation == info[src].generation &&
+		     info[i].state == SBULL_HDR_CLEAN &&
+		     info[src].state != SBULL_HDR_CLEAN))
 			src = i;
+	}
 	return src;
 }
 
@@ -479,36 +486,6 @@ static u64 sbull_mib_per_s(size_t bytes, ktime_t start)
 	s64 ms = max_t(s64, ktime_ms_delta(ktime_get(), start), 1);
 
 	return div64_u64((u64)bytes * 1000 >> 20, ms);
-}
-
-/* Read the store back from a leg, before the disk is visible. */
-static int sbull_legs_restore(struct sbull_dev *dev, unsigned int slot)
-{
-	struct sbull_leg *leg = &dev->mirror.legs[slot];
-	sector_t size = sbull_store_sectors(dev), pos, n;
-	ktime_t start = ktime_get();
-	int err;
-
-	pr_info("%s: restoring %zu MiB from leg %u (%s:%llu), generation %llu\n",
-		sbull_name(dev), dev->size >> 20, slot, leg->path,
-		(unsigned long long)leg->start, dev->mirror.generation);
-	for (pos = 0; pos < size; pos += n) {
-		n = min_t(sector_t, size - pos, SBULL_RESTORE_CHUNK);
-		err = sbull_leg_io(dev, leg, REQ_OP_READ, DM_IO_VMA,
-				   dev->data + (pos << SECTOR_SHIFT),
-				   SBULL_HDR_SECTORS + pos, n);
-		if (err) {
-			pr_err("%s: restoring from leg %u (%s): read error at sector %llu (%d)\n",
-			       sbull_name(dev), slot, leg->path,
-			       (unsigned long long)pos, err);
-			return err;
-		}
-	}
-	pr_info("%s: restored %zu MiB in %lld ms (%llu MiB/s)\n",
-		sbull_name(dev), dev->size >> 20,
-		ktime_ms_delta(ktime_get(), start),
-		sbull_mib_per_s(dev->size, start));
-	return 0;
 }
 
 /* Open the legs the parameter gives @dev; none is written to yet. */
@@ -542,14 +519,45 @@ out_close:
 	return err;
 }
 
+/*
+ * The legs' headers must tell one story: one mirror set, and a complete
+ * copy to restore from if any leg is sbull's. Otherwise refuse, even with
+ * legs_init, rather than guess which data to keep.
+ */
+static int sbull_legs_check_set(struct sbull_dev *dev,
+				const struct sbull_hdr_info *info,
+				unsigned int n, int src)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!info[i].ours)
+			continue;
+		if (src < 0) {
+			pr_err("legs=%s=%s: holds an unfinished resync and no leg given holds a complete copy; accepted: the legs of the set with a complete one, or a leg without header and legs_init=1 to start afresh\n",
+			       sbull_name(dev), m->legs[i].path);
+			return -EINVAL;
+		}
+		if (!uuid_equal(&info[i].uuid, &info[src].uuid)) {
+			pr_err("legs=%s=%s: belongs to another mirror set than %s; accepted: legs of one set (erase a leg's first 4 KiB to reuse it)\n",
+			       sbull_name(dev), m->legs[i].path,
+			       m->legs[src].path);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /**
- * sbull_legs_assemble - open the legs of the parameter and restore the store
+ * sbull_legs_assemble - open and check the legs the parameter gives a disk
  * @dev: a device whose disk is allocated but not yet added
  *
- * The store comes from the newest complete leg; legs of that set and
- * generation that were shut down cleanly are in sync, every other leg is
- * to be resynced. Nothing is written to any leg here: sbull_legs_start()
- * does that once every disk has been set up.
+ * Picks the leg to restore from, the newest complete one; legs of that set
+ * and generation that were shut down cleanly are in sync, every other leg
+ * is to be resynced. Nothing is read or written beyond the headers here:
+ * sbull_legs_restore() reads the store once every disk's legs are checked,
+ * and sbull_legs_start() writes to them once the disks are live.
  *
  * Return: 0, or a negative errno after one error line.
  */
@@ -559,32 +567,21 @@ int sbull_legs_assemble(struct sbull_dev *dev)
 	struct sbull_mirror *m = &dev->mirror;
 	int n, src, i, err = -EINVAL;
 
+	m->source = -1;
 	n = sbull_legs_attach_params(dev, info);
 	if (n <= 0)
 		return n;
 
 	src = sbull_pick_source(info, n);
-	for (i = 0; i < n; i++) {
-		if (!info[i].ours || src < 0 ||
-		    uuid_equal(&info[i].uuid, &info[src].uuid))
-			continue;
-		if (!legs_init) {
-			pr_err("legs=%s=%s: belongs to another mirror set than leg %d (%s); accepted: legs of one set, or legs_init=1 to overwrite it\n",
-			       sbull_name(dev), m->legs[i].path, src,
-			       m->legs[src].path);
-			goto out_close;
-		}
-		info[i].ours = false;
-	}
+	err = sbull_legs_check_set(dev, info, n, src);
+	if (err)
+		goto out_close;
 
 	if (src < 0) {		/* all new: the empty store is the truth */
 		uuid_gen(&m->uuid);
 	} else {
 		m->uuid = info[src].uuid;
 		m->generation = info[src].generation;
-		err = sbull_legs_restore(dev, src);
-		if (err)
-			goto out_close;
 	}
 	for (i = 0; i < n; i++) {
 		bool in_sync = i == src ||
@@ -597,6 +594,7 @@ int sbull_legs_assemble(struct sbull_dev *dev)
 		m->legs[i].state = in_sync ? SBULL_LEG_IN_SYNC :
 					     SBULL_LEG_RESYNCING;
 	}
+	m->source = src;
 	m->nr_legs = n;
 	err = sbull_set_write_cache(dev->disk, true);
 	if (!err)
@@ -609,6 +607,45 @@ out_close:
 	}
 	m->nr_legs = 0;
 	return err;
+}
+
+/**
+ * sbull_legs_restore - read the store back from the leg picked at assembly
+ * @dev: a device that sbull_legs_assemble() set up, not yet added
+ *
+ * Return: 0, or -EIO after one error line.
+ */
+int sbull_legs_restore(struct sbull_dev *dev)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	sector_t size = sbull_store_sectors(dev), pos, n;
+	ktime_t start = ktime_get();
+	struct sbull_leg *leg;
+	int err;
+
+	if (m->source < 0)
+		return 0;
+	leg = &m->legs[m->source];
+	pr_info("%s: restoring %zu MiB from leg %d (%s:%llu), generation %llu\n",
+		sbull_name(dev), dev->size >> 20, m->source, leg->path,
+		(unsigned long long)leg->start, m->generation);
+	for (pos = 0; pos < size; pos += n) {
+		n = min_t(sector_t, size - pos, SBULL_RESTORE_CHUNK);
+		err = sbull_leg_io(dev, leg, REQ_OP_READ, DM_IO_VMA,
+				   dev->data + (pos << SECTOR_SHIFT),
+				   SBULL_HDR_SECTORS + pos, n);
+		if (err) {
+			pr_err("%s: restoring from leg %d (%s): read error at sector %llu (%d)\n",
+			       sbull_name(dev), m->source, leg->path,
+			       (unsigned long long)pos, err);
+			return err;
+		}
+	}
+	pr_info("%s: restored %zu MiB in %lld ms (%llu MiB/s)\n",
+		sbull_name(dev), dev->size >> 20,
+		ktime_ms_delta(ktime_get(), start),
+		sbull_mib_per_s(dev->size, start));
+	return 0;
 }
 
 /**
@@ -636,7 +673,7 @@ void sbull_legs_start(struct sbull_dev *dev)
 			if (sbull_leg_write_header(dev, slot,
 						   SBULL_HDR_RESYNCING, 0))
 				sbull_mirror_fail_legs(m, BIT(slot));
-		queue_work(m->wq, &m->resync_work);
+		queue_work(m->event_wq, &m->resync_work);
 	}
 	mutex_unlock(&m->config);
 }
@@ -665,7 +702,8 @@ static void sbull_resync_chunk(struct sbull_dev *dev, unsigned long legs,
 		where[nr].count = n;
 		nr++;
 	}
-	if (sbull_dm_io(&req, nr, where, &error, IOPRIO_DEFAULT))
+	/* A synchronous dm_io() fails if any region did: trust the bits. */
+	if (sbull_dm_io(&req, nr, where, &error, IOPRIO_DEFAULT) && !error)
 		error = ~0UL;
 	if (error)
 		sbull_mirror_fail_legs(m, sbull_failed_legs(legs, error));
@@ -739,10 +777,10 @@ void sbull_resync_work(struct work_struct *work)
 			sbull_name(dev), SBULL_MAX_LEGS, &legs, dev->size >> 20,
 			ktime_ms_delta(ktime_get(), start),
 			sbull_mib_per_s(dev->size, start));
-		queue_work(m->wq, &m->event_work);
+		queue_work(m->event_wq, &m->event_work);
 	}
 	if (again)
-		queue_work(m->wq, &m->resync_work);
+		queue_work(m->event_wq, &m->resync_work);
 }
 
 /* Stop a running pass and keep another from starting until this returns. */
@@ -807,6 +845,7 @@ void sbull_legs_event_work(struct work_struct *work)
 		sbull_legs_write_headers(dev, SBULL_HDR_DIRTY);
 	}
 	mutex_unlock(&m->config);
+	sbull_mirror_end_held(m);
 }
 
 /* ---- unload ------------------------------------------------------------ */
@@ -825,6 +864,7 @@ void sbull_legs_stop(struct sbull_dev *dev)
 	for (slot = 0; slot < SBULL_MAX_LEGS; slot++)
 		if (m->legs[slot].bdev)
 			sbull_mirror_wait_idle(m, slot);
+	flush_workqueue(m->event_wq);	/* their failures, held writes */
 
 	mutex_lock(&m->config);
 	if (m->started && m->nr_legs) {
@@ -837,7 +877,7 @@ void sbull_legs_stop(struct sbull_dev *dev)
 			sbull_name(dev), clean, m->nr_legs, m->generation);
 	}
 	mutex_unlock(&m->config);
-	flush_workqueue(m->wq);		/* events of the last header writes */
+	flush_workqueue(m->event_wq);	/* events of the last header writes */
 
 	for (slot = 0; slot < SBULL_MAX_LEGS; slot++) {
 		if (!m->legs[slot].bdev)
@@ -908,21 +948,25 @@ static int sbull_free_slot(struct sbull_mirror *m)
 	return -1;
 }
 
-/* The first leg declares the write cache; no I/O may be in flight then. */
+/*
+ * The first leg declares the write cache, with no I/O in flight; it stays
+ * declared once the last leg is gone, as switching it then would mean
+ * freezing the queue under writes that wait for the legs.
+ */
 static void sbull_set_nr_legs(struct sbull_dev *dev, unsigned int nr)
 {
 	struct sbull_mirror *m = &dev->mirror;
-	bool cache_changes = !m->nr_legs != !nr;
+	bool first = !m->nr_legs && nr;
 
-	if (cache_changes) {
+	if (first) {
 		blk_mq_freeze_queue(dev->disk->queue);
-		sbull_set_write_cache(dev->disk, nr);
+		sbull_set_write_cache(dev->disk, true);
 	}
 	spin_lock_irq(&m->lock);
 	WRITE_ONCE(m->nr_legs, nr);
 	sbull_mirror_update_no_leg_left(m);
 	spin_unlock_irq(&m->lock);
-	if (cache_changes)
+	if (first)
 		blk_mq_unfreeze_queue(dev->disk->queue);
 }
 
@@ -964,7 +1008,7 @@ static int sbull_legs_add(struct sbull_dev *dev, const char *spec, bool init)
 	sbull_set_nr_legs(dev, m->nr_legs + 1);
 	pr_info("%s: leg %d added, resyncing\n", what, slot);
 	sbull_leg_uevent(dev, slot, "resyncing");
-	queue_work(m->wq, &m->resync_work);
+	queue_work(m->event_wq, &m->resync_work);
 	return 0;
 
 out_close:
@@ -979,7 +1023,7 @@ static int sbull_legs_remove(struct sbull_dev *dev, unsigned int slot)
 	bool resyncing;
 
 	sbull_resync_stop(m);
-	sbull_set_state(m, slot, SBULL_LEG_REMOVING);
+	sbull_set_state(m, slot, SBULL_LEG_OFFLINE);
 	sbull_mirror_wait_idle(m, slot);
 	pr_info("%s: leg %u (%s:%llu) removed\n", sbull_name(dev), slot,
 		m->legs[slot].path, (unsigned long long)m->legs[slot].start);
@@ -996,7 +1040,7 @@ static int sbull_legs_remove(struct sbull_dev *dev, unsigned int slot)
 	resyncing = sbull_legs_in(m, SBULL_LEG_RESYNCING);
 	spin_unlock_irq(&m->lock);
 	if (resyncing)
-		queue_work(m->wq, &m->resync_work);
+		queue_work(m->event_wq, &m->resync_work);
 	return 0;
 }
 
@@ -1008,23 +1052,24 @@ static int sbull_legs_resync(struct sbull_dev *dev, unsigned int slot)
 
 	if (m->legs[slot].state == SBULL_LEG_RESYNCING)
 		return 0;
-	spin_lock_irq(&m->lock);
-	m->legs[slot].state = SBULL_LEG_RESYNCING;
-	sbull_mirror_update_no_leg_left(m);
-	spin_unlock_irq(&m->lock);
-	/* Writes sent before it failed must not land after the copy. */
+	/*
+	 * Out of service and out of any resync pass until the writes sent
+	 * before it failed have landed: they must not land after the copy.
+	 */
+	sbull_set_state(m, slot, SBULL_LEG_OFFLINE);
 	sbull_mirror_wait_idle(m, slot);
 	err = sbull_leg_write_header(dev, slot, SBULL_HDR_RESYNCING, 0);
 	if (err) {
 		pr_err("%s: resync %u: cannot write the header of %s (%d)\n",
 		       sbull_name(dev), slot, m->legs[slot].path, err);
-		sbull_mirror_fail_legs(m, BIT(slot));
+		sbull_set_state(m, slot, SBULL_LEG_FAILED);
 		return err;
 	}
+	sbull_set_state(m, slot, SBULL_LEG_RESYNCING);
 	pr_info("%s: leg %u (%s:%llu) resyncing\n", sbull_name(dev), slot,
 		m->legs[slot].path, (unsigned long long)m->legs[slot].start);
 	sbull_leg_uevent(dev, slot, "resyncing");
-	queue_work(m->wq, &m->resync_work);
+	queue_work(m->event_wq, &m->resync_work);
 	return 0;
 }
 

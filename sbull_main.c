@@ -220,7 +220,7 @@ static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev)
 	return sbull_alloc_mq_disk(dev, &lim);
 }
 
-/* Undo sbull_add_device() up to add_disk(). */
+/* Undo sbull_setup_device(). */
 static void sbull_free_device(struct sbull_dev *dev)
 {
 	sbull_legs_stop(dev);
@@ -232,7 +232,11 @@ static void sbull_free_device(struct sbull_dev *dev)
 	vfree(dev->data);
 }
 
-static int sbull_add_device(struct sbull_dev *dev, int which)
+/*
+ * Everything but add_disk(): the store, the counters, the mirror and its
+ * legs, opened and checked but not yet read or written.
+ */
+static int sbull_setup_device(struct sbull_dev *dev, int which)
 {
 	struct gendisk *disk;
 	int err;
@@ -268,9 +272,7 @@ static int sbull_add_device(struct sbull_dev *dev, int which)
 	snprintf(disk->disk_name, DISK_NAME_LEN, "sbull%c", 'a' + which);
 	set_capacity(disk, dev->size >> SECTOR_SHIFT);
 
-	/* The store is restored from the legs before anyone can read it. */
-	err = sbull_legs_assemble(dev) ?:
-	      device_add_disk(NULL, disk, sbull_disk_groups);
+	err = sbull_legs_assemble(dev);
 	if (err)
 		sbull_free_device(dev);
 	return err;
@@ -292,7 +294,7 @@ static void sbull_remove_device(struct sbull_dev *dev)
 
 static int __init sbull_init(void)
 {
-	int err, i;
+	int err, i, added;
 
 	err = sbull_check_params();
 	if (err)
@@ -317,21 +319,42 @@ static int __init sbull_init(void)
 	}
 
 	for (i = 0; i < ndevices; i++) {
-		err = sbull_add_device(&sbull_devs[i], i);
+		err = sbull_setup_device(&sbull_devs[i], i);
+		if (err)
+			goto out_free;
+	}
+	/*
+	 * Every leg of every disk is checked: read the stores back, then show
+	 * the disks. Once a disk is added, failing the load is a hazard (the
+	 * partition scan may still hold it open), so all checks come first.
+	 */
+	for (i = 0; i < ndevices; i++) {
+		err = sbull_legs_restore(&sbull_devs[i]);
+		if (err)
+			goto out_free_all;
+	}
+	/* Legs are marked in use before any write can reach them. */
+	for (i = 0; i < ndevices; i++)
+		sbull_legs_start(&sbull_devs[i]);
+	for (added = 0; added < ndevices; added++) {
+		err = device_add_disk(NULL, sbull_devs[added].disk,
+				      sbull_disk_groups);
 		if (err)
 			goto out_remove;
 	}
-	/* Only now, with every leg of every disk checked, write to legs. */
-	for (i = 0; i < ndevices; i++)
-		sbull_legs_start(&sbull_devs[i]);
 
 	pr_info("%d device(s) of %lu sectors of %d bytes, request_mode=%s\n",
 		ndevices, nsectors, hardsect_size, sbull_mode_names[sbull_mode]);
 	return 0;
 
 out_remove:
+	while (added--)
+		del_gendisk(sbull_devs[added].disk);
+out_free_all:
+	i = ndevices;
+out_free:
 	while (i--)
-		sbull_remove_device(&sbull_devs[i]);
+		sbull_free_device(&sbull_devs[i]);
 	kfree(sbull_devs);
 out_queue_exit:
 	sbull_queue_exit();

@@ -75,7 +75,7 @@ void sbull_mirror_fail_legs(struct sbull_mirror *m, unsigned long legs)
 		sbull_mirror_update_no_leg_left(m);
 	spin_unlock_irqrestore(&m->lock, flags);
 	if (news)
-		queue_work(m->wq, &m->event_work);
+		queue_work(m->event_wq, &m->event_work);
 }
 
 static void sbull_mirror_put_legs(struct sbull_mirror *m, unsigned long legs)
@@ -111,11 +111,38 @@ static void sbull_mirror_endio(unsigned long error, void *context)
 	unsigned long failed = sbull_failed_legs(legs, error);
 
 	trace_sbull_mirror_done(mio, error);
-	if (failed)
+	if (!failed) {
+		mio->end_io(mio, BLK_STS_OK);	/* @mio is gone after this */
+	} else if (failed == legs) {
 		sbull_mirror_fail_legs(m, failed);
-	/* The write stands while one leg took it; @mio is gone after this. */
-	mio->end_io(mio, failed == legs ? BLK_STS_IOERR : BLK_STS_OK);
+		mio->end_io(mio, BLK_STS_IOERR);
+	} else {
+		/*
+		 * The write stands, on the legs that took it; but the failed
+		 * leg still claims to be in sync. Like dm-raid1, hold the
+		 * write until the event work has given the survivors a new
+		 * generation: a crash in between must not let the failed leg
+		 * be the one the store is restored from.
+		 */
+		llist_add(&mio->node, &m->held);
+		sbull_mirror_fail_legs(m, failed);
+	}
 	sbull_mirror_put_legs(m, legs);
+}
+
+/**
+ * sbull_mirror_end_held - end the writes held for a leg failure
+ * @m: the mirror, whose survivors' headers now carry the new generation
+ */
+void sbull_mirror_end_held(struct sbull_mirror *m)
+{
+	struct llist_node *list = llist_del_all(&m->held);
+	blk_status_t status = READ_ONCE(m->no_leg_left) ? BLK_STS_IOERR :
+							  BLK_STS_OK;
+	struct sbull_mirror_io *mio, *next;
+
+	llist_for_each_entry_safe(mio, next, list, node)
+		mio->end_io(mio, status);
 }
 
 static sector_t sbull_mio_end(const struct sbull_mirror_io *mio)
@@ -166,7 +193,8 @@ static unsigned int sbull_mirror_targets(struct sbull_mirror *m,
 		where[n].bdev = leg->bdev;
 		where[n].sector = leg->start + SBULL_HDR_SECTORS + mio->sector;
 		where[n].count = mio->nr_sectors;
-		*zeroes &= leg->zeroes;
+		/* Checked each time: SCSI turns it off after a failure. */
+		*zeroes &= bdev_write_zeroes_sectors(leg->bdev) > 0;
 		mio->legs |= BIT(slot);
 		atomic_inc(&leg->inflight);
 		n++;
@@ -328,15 +356,24 @@ int sbull_mirror_init(struct sbull_dev *dev)
 	mutex_init(&m->config);
 	init_llist_head(&m->pending);
 	init_llist_head(&m->deferred);
+	init_llist_head(&m->held);
 	INIT_WORK(&m->issue_work, sbull_mirror_issue_work);
 	INIT_WORK(&m->event_work, sbull_legs_event_work);
 	INIT_WORK(&m->resync_work, sbull_resync_work);
 	m->client = dm_io_client_create();
 	if (IS_ERR(m->client))
 		return PTR_ERR(m->client);
-	/* Writeback may wait on these writes: the queue must make progress. */
+	/*
+	 * Writeback may wait on these writes, held or deferred ones too: both
+	 * queues must make progress under memory pressure.
+	 */
 	m->wq = alloc_workqueue("sbull_mirror", WQ_MEM_RECLAIM, 0);
-	if (!m->wq) {
+	m->event_wq = alloc_workqueue("sbull_events", WQ_MEM_RECLAIM, 0);
+	if (!m->wq || !m->event_wq) {
+		if (m->wq)
+			destroy_workqueue(m->wq);
+		if (m->event_wq)
+			destroy_workqueue(m->event_wq);
 		dm_io_client_destroy(m->client);
 		return -ENOMEM;
 	}
@@ -350,5 +387,6 @@ int sbull_mirror_init(struct sbull_dev *dev)
 void sbull_mirror_destroy(struct sbull_dev *dev)
 {
 	destroy_workqueue(dev->mirror.wq);
+	destroy_workqueue(dev->mirror.event_wq);
 	dm_io_client_destroy(dev->mirror.client);
 }

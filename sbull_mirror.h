@@ -30,7 +30,7 @@ enum sbull_leg_state {
 	SBULL_LEG_IN_SYNC,	/* holds the store; every write goes to it */
 	SBULL_LEG_RESYNCING,	/* being copied from the store */
 	SBULL_LEG_FAILED,	/* took an I/O error; written no more */
-	SBULL_LEG_REMOVING,	/* being detached; written no more */
+	SBULL_LEG_OFFLINE,	/* being removed or readied for a resync */
 };
 
 /**
@@ -43,7 +43,6 @@ enum sbull_leg_state {
  * @inflight: writes in flight to the leg, waited for before it is closed
  * @errors: failed I/Os to the leg
  * @generation: the generation last written to the leg's header
- * @zeroes: the device takes REQ_OP_WRITE_ZEROES
  * @dev: the sbull device it belongs to
  * @node: on the list of all open legs, to refuse overlapping ones
  */
@@ -56,7 +55,6 @@ struct sbull_leg {
 	atomic_t inflight;
 	unsigned int errors;
 	u64 generation;
-	bool zeroes;
 	struct sbull_dev *dev;
 	struct list_head node;
 };
@@ -70,9 +68,11 @@ struct sbull_leg {
  *	interrupt context by the dm-io notify callback)
  * @config: serialises changes of the leg set and header writes
  * @client: dm-io's mempools for this device
- * @wq: runs @issue_work, @event_work and @resync_work
+ * @wq: runs @issue_work, alone, so that writes never queue behind the rest
+ * @event_wq: runs @event_work and @resync_work
  * @pending: writes handed over by the request paths, newest first
  * @deferred: writes that overlap the range being resynced
+ * @held: writes that a leg failed, ended once the survivors' headers say so
  * @issue_work: sends @pending to the legs with dm_io()
  * @failed: legs failed since @event_work last ran
  * @resynced: legs whose resync finished since @event_work last ran
@@ -84,7 +84,8 @@ struct sbull_leg {
  * @resync_stop: asks the running resync pass to stop
  * @uuid: the mirror set's identity, in every leg's header
  * @generation: bumped at each load and leg set change
- * @started: headers are being written (sbull_mirror_start() ran)
+ * @started: headers are being written (sbull_legs_start() ran)
+ * @source: the leg the store is restored from at load, or -1
  */
 struct sbull_mirror {
 	struct sbull_leg legs[SBULL_MAX_LEGS];
@@ -94,8 +95,10 @@ struct sbull_mirror {
 	struct mutex config;		/* the leg set; sleeps */
 	struct dm_io_client *client;
 	struct workqueue_struct *wq;
+	struct workqueue_struct *event_wq;
 	struct llist_head pending;
 	struct llist_head deferred;
+	struct llist_head held;
 	struct work_struct issue_work;
 	unsigned long failed;
 	unsigned long resynced;
@@ -108,6 +111,7 @@ struct sbull_mirror {
 	uuid_t uuid;
 	u64 generation;
 	bool started;
+	int source;
 };
 
 /**
@@ -162,6 +166,7 @@ void sbull_mirror_write(struct sbull_mirror_io *mio);
 void sbull_mirror_update_no_leg_left(struct sbull_mirror *m);
 void sbull_mirror_fail_legs(struct sbull_mirror *m, unsigned long legs);
 void sbull_mirror_resume_deferred(struct sbull_mirror *m);
+void sbull_mirror_end_held(struct sbull_mirror *m);
 void sbull_mirror_wait_idle(struct sbull_mirror *m, unsigned int slot);
 
 /* sbull_leg.c */
@@ -170,6 +175,7 @@ extern struct device_attribute dev_attr_generation;
 extern struct device_attribute dev_attr_uuid;
 int sbull_legs_parse(int ndevices);
 int sbull_legs_assemble(struct sbull_dev *dev);
+int sbull_legs_restore(struct sbull_dev *dev);
 void sbull_legs_start(struct sbull_dev *dev);
 void sbull_legs_stop(struct sbull_dev *dev);
 void sbull_resync_work(struct work_struct *work);
