@@ -5,7 +5,7 @@
 # Usage: guest.sh [--series 6.1|6.12] [--module PATH/sbull.ko] [--mem 1G]
 #                 [--cpus 2] [--timeout SECONDS] [--results DIR]
 #                 [--append "KERNEL ARGS"] [--bench] [--shell]
-#                 [--] COMMAND [ARG...]
+#                 [--disk FILE]... [--] COMMAND [ARG...]
 #
 # The command's stdout and stderr stream live to guest.sh's (two streams:
 # their relative order is not kept), and its exit status becomes guest.sh's.
@@ -19,6 +19,11 @@
 # /lib/modules/<release>/extra so that `modprobe sbull` works.
 # The results DIR (a new temp dir by default) gets console.log and
 # dmesg.log. V=1 streams the console to stderr; ACCEL=kvm replaces TCG.
+# --disk FILE (repeatable): a raw image on the host, made by the caller,
+# attached as a virtio-blk disk: /dev/vda, /dev/vdb, ... in the order given,
+# present (virtio_blk loaded, nodes made) before the command runs. Its cache
+# mode is writeback: what the guest wrote is in the file once QEMU has
+# ended, even when QEMU was killed (it sits in the host's page cache).
 # --bench: boot for measuring, not testing: no slub_debug (it saves a stack
 # trace at every allocation) and the TSC as clocksource (TCG's HPET costs an
 # emulated MMIO read per timestamp, and the block layer takes several per
@@ -31,16 +36,17 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
 series=6.1 module='' mem=1G cpus=2 timeout=1800 results='' append='' shell=''
+disks=()
 boot_args=slub_debug=FZPU
 usage() {
 	echo "usage: $0 [--series 6.1|6.12] [--module FILE.ko] [--mem SIZE]" \
 		"[--cpus N] [--timeout SECONDS] [--results DIR] [--append ARGS]" \
-		"[--bench] [--shell] [--] COMMAND [ARG...]" >&2
+		"[--bench] [--shell] [--disk FILE]... [--] COMMAND [ARG...]" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
 	case $1 in
-	--series | --module | --mem | --cpus | --timeout | --results | --append)
+	--series | --module | --mem | --cpus | --timeout | --results | --append | --disk)
 		[ $# -ge 2 ] || usage ;;
 	esac
 	case $1 in
@@ -51,6 +57,10 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 && shift ;;
 	--results) results=$2 && shift ;;
 	--append) append=$2 && shift ;;
+	--disk)
+		[ -f "$2" ] || { echo "no file $2" >&2 && exit 2; }
+		disks+=("$(realpath "$2")") && shift
+		;;
 	--bench) boot_args='clocksource=tsc tsc=reliable' ;;
 	--shell) shell=1 ;;
 	--) shift && break ;;
@@ -101,7 +111,9 @@ mapfile -d '' -t host_env < <(env -0 | grep -z '^SBULL_' || true)
 term=${TERM:-linux}
 size=
 [ -z "$shell" ] || ! [ -t 0 ] || size=$(stty size)
-declare -p cwd cmd host_env modtree shell term size >"$run/job"
+ndisks=${#disks[@]}
+[ "$ndisks" -le 26 ] || { echo "at most 26 disks (vda to vdz)" >&2 && exit 2; }
+declare -p cwd cmd host_env modtree shell term size ndisks >"$run/job"
 
 cat >"$run/stage" <<'STAGE'
 #!/bin/bash
@@ -122,6 +134,27 @@ port() {
 
 env=(PATH="$PATH" HOME=/root LANG=C.UTF-8 "${host_env[@]}"
 	SBULL_RESULTS=/results SBULL_KREL="$krel")
+# The --disk images: without udev, nothing loads virtio_blk on its own;
+# devtmpfs makes the nodes, once the driver has probed each disk. Each disk
+# carries its index as serial number, to catch a probe order that is not
+# the order given.
+attach_disks() {
+	local i dev try letters=abcdefghijklmnopqrstuvwxyz
+	[ "$ndisks" = 0 ] && return
+	modprobe virtio_blk || return
+	for ((i = 0; i < ndisks; i++)); do
+		dev=vd${letters:i:1}
+		for try in $(seq 100); do
+			[ -b "/dev/$dev" ] && break
+			[ "$try" = 100 ] || sleep 0.1
+		done
+		[ "$(cat "/sys/block/$dev/serial" 2>/dev/null)" = "sbull-disk$i" ] || {
+			echo "guest.sh: /dev/$dev is not --disk number $((i + 1))" >&2
+			return 1
+		}
+	done
+}
+
 # sbull.ko and the modules.* files that depmod made on the host.
 install_module() {
 	[ -z "$modtree" ] && return
@@ -134,12 +167,14 @@ if [ -n "$shell" ]; then
 	console=/dev/ttyS0
 	[ -z "$size" ] || stty -F "$console" rows "${size% *}" cols "${size#* }"
 	install_module
+	attach_disks
 	# setsid -c: the console becomes the shell's terminal, for job control.
 	cd "$cwd" && env -i "${env[@]}" TERM="$term" setsid -c bash -l \
 		<"$console" >"$console" 2>&1
 	rc=$?
 else
-	{ install_module && cd "$cwd" && env -i "${env[@]}" "${cmd[@]}"; } \
+	{ install_module && attach_disks && cd "$cwd" &&
+		env -i "${env[@]}" "${cmd[@]}"; } \
 		</dev/null >"$(port sbull.stdout)" 2>"$(port sbull.stderr)"
 	rc=$?
 fi
@@ -158,6 +193,10 @@ qemu=(qemu-system-x86_64 -machine q35 -accel "${ACCEL:-tcg}" -m "$mem"
 	-virtfs 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap'
 	-virtfs "local,path=$results,mount_tag=results,security_model=none"
 	-device virtio-serial-pci)
+for i in "${!disks[@]}"; do
+	qemu+=(-drive "file=${disks[i]},format=raw,if=none,id=disk$i,cache=writeback"
+		-device "virtio-blk-pci,drive=disk$i,serial=sbull-disk$i")
+done
 for p in stdout stderr status; do
 	qemu+=(-chardev "file,id=$p,path=$run/$p,append=on"
 		-device "virtserialport,chardev=$p,name=sbull.$p")

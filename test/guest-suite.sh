@@ -7,27 +7,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=test/lib.sh
 . "$here/lib.sh"
 
-kernel=$(uname -r | cut -d. -f1,2)
-bad_log=$(cd "$here/.." && pwd)/scripts/kernel-log-bad.txt
-
-# A case's own '#' lines are kept; the rest of its output only on failure.
-run_case() {
-	local desc=$1 before
-	shift
-	before=$(dmesg | wc -l)
-	if "$here/cases/$1" "${@:2}" >/tmp/case.log 2>&1 &&
-		! dmesg | tail -n "+$((before + 1))" | grep -Eqf "$bad_log"; then
-		echo "ok - [$kernel] $desc"
-	else
-		echo "not ok - [$kernel] $desc"
-		grep -v '^#' /tmp/case.log | tail -n 20 | sed 's/^/#   /' || true
-		dmesg | tail -n "+$((before + 1))" | grep -Ef "$bad_log" -A5 |
-			sed 's/^/#   kernel: /' || true
-	fi
-	grep '^#' /tmp/case.log || true
-	cleanup_sbull
-}
-
 run_mode() {
 	local m=$1 bs
 	run_case "$m: load with defaults, 4 devices of 64 MiB, rmmod" load.sh "$m" 512

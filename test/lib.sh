@@ -3,6 +3,8 @@
 # A case exits 0 when its behaviour holds; fail() says why it does not.
 
 SBULL_MNT=/mnt/sbull
+# test/, for the runners' run_case.
+SBULL_TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -98,6 +100,30 @@ cleanup_sbull() {
 	if [ -e /sys/module/sbull ]; then
 		rmmod sbull 2>/dev/null || true
 	fi
+}
+
+# For the guest runners (guest-suite.sh, mirror-suite.sh): run case $2 of
+# cases/ with the arguments after it, and print one TAP line described by
+# $1. A case also fails if the kernel logged a warning, oops or slab report
+# while it ran. Its own '#' lines are kept; the rest of its output only on
+# failure. RUN_CASE_CLEANUP (default cleanup_sbull) then puts the guest back.
+run_case() {
+	local desc=$1 before kernel bad_log
+	shift
+	kernel=$(uname -r | cut -d. -f1,2)
+	bad_log=$SBULL_TEST_DIR/../scripts/kernel-log-bad.txt
+	before=$(dmesg | wc -l)
+	if "$SBULL_TEST_DIR/cases/$1" "${@:2}" >/tmp/case.log 2>&1 &&
+		! dmesg | tail -n "+$((before + 1))" | grep -Eqf "$bad_log"; then
+		echo "ok - [$kernel] $desc"
+	else
+		echo "not ok - [$kernel] $desc"
+		grep -v '^#' /tmp/case.log | tail -n 20 | sed 's/^/#   /' || true
+		dmesg | tail -n "+$((before + 1))" | grep -Ef "$bad_log" -A5 |
+			sed 's/^/#   kernel: /' || true
+	fi
+	grep '^#' /tmp/case.log || true
+	"${RUN_CASE_CLEANUP:-cleanup_sbull}"
 }
 
 # sbull's statistics and tracepoints, for the cases that watch the driver.

@@ -37,6 +37,24 @@ step() {
 	"$@" || { echo "not ok - $desc (exit $?)" >&2; return 1; }
 }
 
+# The mirror's cases, in a guest with three blank 64 MiB disks for legs,
+# then the power cut test, which boots its own guests.
+mirror() {
+	local series=$1 ko=$2 disks start=$SECONDS
+	disks=$(mktemp -d)
+	truncate -s 64M "$disks"/vd{a,b,c}.img
+	if scripts/guest.sh --series "$series" --module "$ko" --timeout 900 \
+		--disk "$disks/vda.img" --disk "$disks/vdb.img" \
+		--disk "$disks/vdc.img" -- test/mirror-suite.sh; then
+		echo "ok - [$series] mirror guest run ended cleanly, kernel log clean"
+	else
+		echo "not ok - [$series] mirror guest run ended cleanly, kernel log clean"
+	fi
+	rm -rf "$disks"
+	test/power-cut.sh "$series" "$ko"
+	echo "# [$series] mirror tests: $((SECONDS - start)) s"
+}
+
 suite() {
 	local series ko deb='' start=$SECONDS
 	local -A releases
@@ -61,6 +79,7 @@ suite() {
 		else
 			echo "not ok - [$series] guest run ended cleanly, kernel log clean"
 		fi
+		mirror "$series" "$ko"
 		[ -n "$deb" ] || continue
 		if scripts/guest.sh --series "$series" --timeout 1200 -- \
 			test/dkms-guest.sh "$deb"; then

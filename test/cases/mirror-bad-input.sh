@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# A bad leg fails the load with one kernel error line naming it, leaves
+# nothing registered, and leaves the devices named untouched; at run time,
+# a bad `add` (or other command) written to the legs file is refused with
+# an error and one kernel line, and the legs table stays as it was.
+# Usage: mirror-bad-input.sh MODE missing|small|overlap|overlap-disks|
+#        partition|too-many|sbull|readonly|noheader|runtime
+set -euo pipefail
+# shellcheck source=test/mirror-lib.sh
+. "$(dirname "$0")/../mirror-lib.sh"
+
+mode=$1 kind=$2
+vda_sectors=$(blockdev --getsz /dev/vda)
+params=(ndevices=1 nsectors="$STORE_SECTORS" legs_init=1)
+# The ranges that must come out unchanged, DEV:FIRST_SECTOR:SECTORS: every
+# region named (reading whole disks costs seconds under TCG).
+checked=("/dev/vda:0:$REGION_SECTORS")
+case $kind in
+missing)
+	legs=sbulla=/dev/vda,sbulla=/dev/vdz named=/dev/vdz ;;
+small)
+	# One sector short of the header and the store.
+	checked=(/dev/vda:$((vda_sectors - REGION_SECTORS + 1)):$((REGION_SECTORS - 1)))
+	legs=sbulla=/dev/vda:$((vda_sectors - REGION_SECTORS + 1)) named=/dev/vda ;;
+overlap)
+	# The second region starts at the first one's last sector.
+	checked=(/dev/vda:0:$((2 * REGION_SECTORS)))
+	legs=sbulla=/dev/vda,sbulla=/dev/vda:$((REGION_SECTORS - 1)) named=/dev/vda ;;
+overlap-disks)
+	params=(ndevices=2 nsectors="$STORE_SECTORS" legs_init=1)
+	checked=(/dev/vda:0:$((REGION_SECTORS + 100)))
+	legs=sbulla=/dev/vda,sbullb=/dev/vda:100 named=/dev/vda ;;
+partition)
+	# vdc1 starts at sector 2048 of vdc, inside the region at vdc:0.
+	echo 'start=2048, size=65536' | sfdisk -q /dev/vdc || fail "sfdisk /dev/vdc"
+	wait_for_dev /dev/vdc1
+	checked=(/dev/vdc:0:$((2048 + REGION_SECTORS)))
+	legs=sbulla=/dev/vdc,sbulla=/dev/vdc1 named=/dev/vdc ;;
+too-many)
+	# Nine small regions side by side: only the count is wrong.
+	params=(ndevices=1 nsectors=2048 legs_init=1)
+	checked=(/dev/vda:0:$((9 * (2048 + HDR_SECTORS))))
+	legs=sbulla=/dev/vda
+	for i in $(seq 8); do
+		legs+=,sbulla=/dev/vda:$((i * (2048 + HDR_SECTORS)))
+	done
+	named=sbulla ;;
+sbull)
+	params=(ndevices=2 nsectors="$STORE_SECTORS" legs_init=1)
+	legs=sbulla=/dev/vda,sbulla=/dev/sbullb named=/dev/sbullb ;;
+readonly)
+	blockdev --setro /dev/vdb || fail "blockdev --setro"
+	checked=("/dev/vda:0:$REGION_SECTORS" "/dev/vdb:0:$REGION_SECTORS")
+	legs=sbulla=/dev/vda,sbulla=/dev/vdb named=/dev/vdb ;;
+noheader)
+	# Whatever an earlier case left there, no header now.
+	dd if=/dev/zero of=/dev/vda bs=4k count=1 oflag=direct status=none
+	params=(ndevices=1 nsectors="$STORE_SECTORS")
+	legs=sbulla=/dev/vda named=/dev/vda ;;
+runtime) ;;
+*) fail "unknown kind $kind" ;;
+esac
+
+# Checksum of DEV:FIRST_SECTOR:SECTORS.
+range_sum() {
+	local dev=${1%%:*} rest=${1#*:}
+	checksum_range "$dev" $((${rest%:*} * 512)) $((${rest#*:} * 512))
+}
+
+# One write of command $1 to the legs file, which must be refused with an
+# errno and one kernel line from sbull, and leave the table and the range
+# $2 (DEV:FIRST_SECTOR:SECTORS, if given) as they were.
+refused() {
+	local table sum='' log lines
+	table=$(cat "$LEGS")
+	[ -z "${2:-}" ] || sum=$(range_sum "$2")
+	# bash, not dash: dash says "I/O error" whatever the errno.
+	log=$(kernel_log_during must_fail bash -c "echo '$1' >$LEGS")
+	echo "# '$1': $(sed 's/.*: //' /tmp/must_fail.out)"
+	[ -z "${2:-}" ] || [ "$(range_sum "$2")" = "$sum" ] || fail "'$1' changed $2"
+	[ "$(cat "$LEGS")" = "$table" ] || fail "'$1' changed the legs table: $(cat "$LEGS")"
+	lines=$(echo "$log" | grep -c 'sbull: ' || true)
+	[ "$lines" = 1 ] || fail "'$1': expected one kernel line from sbull, got $lines: $log"
+	echo "#   $(echo "$log" | grep 'sbull: ' | sed 's/^\[[^]]*\] //')"
+}
+
+if [ "$kind" = runtime ]; then
+	load_mirror "$mode" sbulla=/dev/vda legs_init=1
+	wait_in_sync 0
+	refused "add /dev/vdz init"
+	refused "add /dev/vda:100 init"
+	refused "add /dev/sbulla init"
+	refused "add /dev/vdc:$((vda_sectors - REGION_SECTORS + 1)) init" \
+		/dev/vdc:$((vda_sectors - REGION_SECTORS + 1)):$((REGION_SECTORS - 1))
+	dd if=/dev/zero of=/dev/vdb bs=4k count=1 oflag=direct status=none
+	refused "add /dev/vdb" /dev/vdb:0:$REGION_SECTORS
+	blockdev --setro /dev/vdb
+	refused "add /dev/vdb init" /dev/vdb:0:$REGION_SECTORS
+	blockdev --setrw /dev/vdb
+	refused "remove 5"
+	refused "resync 7"
+	refused "frobnicate 0"
+	# The same device, once writable and with init, is taken.
+	echo "add /dev/vdb init" >"$LEGS" || fail "a good add after the bad ones"
+	wait_in_sync 1
+	unload_sbull
+	exit 0
+fi
+
+declare -A before
+for range in "${checked[@]}"; do
+	before[$range]=$(range_sum "$range")
+done
+log=$(kernel_log_during must_fail modprobe sbull request_mode="$mode" "${params[@]}" legs="$legs")
+echo "$log" | grep 'sbull: ' | sed 's/^/# /'
+assert_no_sbull_left
+for range in "${checked[@]}"; do
+	[ "$(range_sum "$range")" = "${before[$range]}" ] ||
+		fail "the failed load changed $range (DEV:FIRST_SECTOR:SECTORS)"
+done
+lines=$(echo "$log" | grep -c 'sbull: ' || true)
+[ "$lines" = 1 ] || fail "expected one kernel line from sbull, got $lines: $log"
+echo "$log" | grep 'sbull: ' | grep -qF -- "$named" ||
+	fail "the error does not name $named: $log"
+
+# Regions that touch without overlapping are fine.
+if [ "$kind" = overlap ]; then
+	load_mirror "$mode" sbulla=/dev/vda,sbulla=/dev/vda:"$REGION_SECTORS" legs_init=1
+	wait_in_sync 1
+	unload_sbull
+fi

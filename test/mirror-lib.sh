@@ -1,0 +1,153 @@
+# shellcheck shell=bash
+# Helpers for the mirror cases (test/cases/mirror-*.sh), which run in a guest
+# booted with three --disk images: /dev/vda, /dev/vdb, /dev/vdc (64 MiB each).
+# shellcheck source=test/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# A 16 MiB store keeps each resync and restore short under TCG.
+STORE_SECTORS=32768
+STORE_BYTES=$((STORE_SECTORS * 512))
+# What a leg region holds: the 4 KiB header, then the store.
+HDR_SECTORS=8
+# shellcheck disable=SC2034 # for the cases
+REGION_SECTORS=$((HDR_SECTORS + STORE_SECTORS))
+LEGS=/sys/block/sbulla/sbull/legs
+
+# Load one 16 MiB sbulla in mode $1 with the legs $2 (the legs= value);
+# the other arguments are more module parameters.
+load_mirror() {
+	local mode=$1 legs=$2
+	shift 2
+	load_sbull request_mode="$mode" ndevices=1 nsectors="$STORE_SECTORS" \
+		legs="$legs" "$@"
+}
+
+# Field $2 of slot $1's line in the legs table: 1 slot, 2 device, 3 start,
+# 4 state, 5 progress, 6 errors, 7 generation.
+leg_field() {
+	awk -v slot="$1" -v f="$2" '$1 == slot { print $f; found = 1 }
+		END { exit !found }' "$LEGS" || fail "no slot $1 in the legs table: $(cat "$LEGS")"
+}
+
+# Slot $1 must be in state $2.
+expect_leg_state() {
+	local got
+	got=$(leg_field "$1" 4)
+	[ "$got" = "$2" ] || fail "leg $1 is $got, expected $2: $(cat "$LEGS")"
+}
+
+# Wait up to $2 seconds (default 120) for slot $1 to be in_sync at 100%.
+wait_in_sync() {
+	local try
+	for try in $(seq $((${2:-120} * 5))); do
+		[ "$(leg_field "$1" 4) $(leg_field "$1" 5)" = "in_sync 100" ] && return 0
+		[ "$(leg_field "$1" 4)" != failed ] ||
+			fail "leg $1 failed while waiting for its resync: $(cat "$LEGS")"
+		[ "$try" = $((${2:-120} * 5)) ] || sleep 0.2
+	done
+	fail "leg $1 not in sync after ${2:-120} s: $(cat "$LEGS")"
+}
+
+# Checksum of the data area of the leg region at sector $2 of device $1:
+# what must equal the store.
+leg_data_sum() {
+	checksum_range "$1" $((($2 + HDR_SECTORS) * 512)) "$STORE_BYTES"
+}
+
+store_sum() {
+	checksum_range /dev/sbulla 0 "$STORE_BYTES"
+}
+
+# The leg at sector $2 (default 0) of device $1 must hold the store, byte
+# for byte. No write may be in flight.
+expect_leg_is_store() {
+	local leg store
+	leg=$(leg_data_sum "$1" "${2:-0}")
+	store=$(store_sum)
+	[ "$leg" = "$store" ] ||
+		fail "the leg $1:${2:-0} does not hold the store (leg $leg, store $store)"
+}
+
+# Create device-mapper device $1 with table $2 and print its node. Without
+# udev, dmsetup makes no /dev/mapper link; devtmpfs makes /dev/dm-N.
+dm_create() {
+	local dev
+	modprobe -a dm-mod dm-flakey || fail "modprobe dm-mod dm-flakey"
+	dmsetup create "$1" --table "$2" || fail "dmsetup create $1 $2"
+	dev=/dev/$(dmsetup info -c --noheadings -o blkdevname "$1")
+	wait_for_dev "$dev"
+	echo "$dev"
+}
+
+# Swap device-mapper device $1's table for $2 under the I/O that runs.
+dm_switch() {
+	dmsetup reload "$1" --table "$2" || fail "dmsetup reload $1 $2"
+	dmsetup resume "$1" || fail "dmsetup resume $1"
+}
+
+# Listen for kernel uevents in the background, one "KEY=VALUE" line per
+# field and an empty line after each event, into file $1; returns once the
+# socket is bound, so that no event raised afterwards is missed. The
+# listener's pid is in UEVENT_PID; it is killed when the case exits.
+uevent_listen() {
+	rm -f "$1.ready"
+	python3 - "$1" <<-'EOF' &
+		import os, socket, sys
+		NETLINK_KOBJECT_UEVENT = 15
+		s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_KOBJECT_UEVENT)
+		s.bind((0, 1))  # the kernel's multicast group
+		open(sys.argv[1] + ".ready", "w").close()
+		with open(sys.argv[1], "w") as out:
+		    while True:
+		        fields = s.recv(65536).split(b"\0")
+		        out.write("\n".join(f.decode(errors="replace") for f in fields[1:] if f))
+		        out.write("\n\n")
+		        out.flush()
+	EOF
+	UEVENT_PID=$!
+	# shellcheck disable=SC2064 # the pid of this listener, now
+	trap "kill $UEVENT_PID 2>/dev/null || true" EXIT
+	local _
+	for _ in $(seq 100); do
+		[ -e "$1.ready" ] && return 0
+		sleep 0.1
+	done
+	fail "the uevent listener did not start"
+}
+
+# An event of file $1 with every KEY=VALUE given after it.
+uevent_seen() {
+	local file=$1
+	shift
+	awk -v want="$*" '
+		BEGIN { n = split(want, w, " ") }
+		/^$/ { if (ok(n)) found = 1; delete got; next }
+		{ got[$0] = 1 }
+		function ok(n,   i) { for (i = 1; i <= n; i++) if (!(w[i] in got)) return 0; return 1 }
+		END { exit !found }' "$file"
+}
+
+# Leave the guest as each mirror case found it: sbull unloaded first, as it
+# holds its legs open; then the devices the legs were on.
+cleanup_mirror() {
+	local d
+	cleanup_sbull
+	dmsetup remove_all 2>/dev/null || true
+	if [ -d /sys/kernel/config/nullb ]; then
+		for d in /sys/kernel/config/nullb/*/; do
+			[ -d "$d" ] || continue
+			echo 0 >"$d/power" 2>/dev/null || true
+			rmdir "$d" 2>/dev/null || true
+		done
+	fi
+	rmmod null_blk 2>/dev/null || true
+	rmmod brd 2>/dev/null || true
+	for d in /dev/vd?; do
+		blockdev --setrw "$d" 2>/dev/null || true
+	done
+	# A partition table would make later legs on the disk overlap vdX1.
+	if [ -e /dev/vdc1 ]; then
+		dd if=/dev/zero of=/dev/vdc bs=1M count=1 oflag=direct status=none || true
+		blockdev --rereadpt /dev/vdc 2>/dev/null || true
+	fi
+}
