@@ -44,13 +44,18 @@ installed_and_works() {
 	[ "$(modinfo -F version sbull)" = "$version" ] ||
 		fail "modinfo sbull: version $(modinfo -F version sbull), not $version"
 	# Every parameter has a description: "name:description (type)".
-	[ "$(modinfo -F parm sbull | grep -c '^[a-z_]*:[^ (]')" = 7 ] ||
+	[ "$(modinfo -F parm sbull | grep -c '^[a-z_]*:[^ (]')" = 9 ] ||
 		fail "a parameter lacks a description: $(modinfo -F parm sbull)"
+	# dm_io() comes from dm-mod: depmod must know, so modprobe loads it.
+	[ "$(modinfo -F depends sbull)" = dm-mod ] ||
+		fail "sbull depends on '$(modinfo -F depends sbull)', not dm-mod"
+	! grep -qw dm_mod /proc/modules || fail "dm_mod loaded before sbull"
 	case $(modinfo -n sbull) in
 	"/lib/modules/$(uname -r)/"*) ;;
 	*) fail "sbull installed at $(modinfo -n sbull)" ;;
 	esac
 	load_sbull ndevices=1
+	grep -qw dm_mod /proc/modules || fail "modprobe sbull did not load dm_mod"
 	mkfs_mount /dev/sbulla "$SBULL_MNT"
 	cp -r /usr/share/doc/dkms "$SBULL_MNT/"
 	head -c 8M /dev/urandom >"$SBULL_MNT/random"
