@@ -22,10 +22,6 @@ run_mode() {
 		--bs=512 --ioengine=libaio --direct=1
 	run_case "$m: fio verify bs=4k io_uring direct" fio-verify.sh "$m" \
 		--bs=4k --ioengine=io_uring --direct=1
-	run_case "$m: fio verify bs=64k psync buffered" fio-verify.sh "$m" \
-		--bs=64k --ioengine=psync --direct=0
-	run_case "$m: fio verify bs=1M libaio buffered" fio-verify.sh "$m" \
-		--bs=1m --ioengine=libaio --direct=0
 	run_case "$m: fio verify bssplit psync direct" fio-verify.sh "$m" \
 		--bssplit=512/10:4k/50:64k/30:1m/10 --ioengine=psync --direct=1
 	run_case "$m: fio verify bssplit io_uring buffered" fio-verify.sh "$m" \

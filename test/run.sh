@@ -56,7 +56,7 @@ mirror() {
 }
 
 suite() {
-	local series ko deb='' start=$SECONDS
+	local series ko deb='' start=$SECONDS last
 	local -A releases
 
 	step "install the dependencies" scripts/install-deps.sh || return
@@ -70,6 +70,7 @@ suite() {
 		step "make dkms-install and dkms-remove" test/dkms-tree.sh "$deb" &&
 		echo "ok - make dkms-install puts the package's tree in /usr/src"
 
+	last=$(echo "${SERIES:-6.1 6.12}" | awk '{ print $NF }')
 	for series in ${SERIES:-6.1 6.12}; do
 		ko=$(step "[$series] build sbull.ko" \
 			scripts/build-module.sh "${releases[$series]}") || continue
@@ -80,7 +81,12 @@ suite() {
 			echo "not ok - [$series] guest run ended cleanly, kernel log clean"
 		fi
 		mirror "$series" "$ko"
-		[ -n "$deb" ] || continue
+		# The package once, on the last kernel: dpkg -i compiles sbull in
+		# the guest (5 minutes under TCG), the same source that the host
+		# builds for every kernel with W=1 and sparse above.
+		if [ -z "$deb" ] || [ "$series" != "$last" ]; then
+			continue
+		fi
 		if scripts/guest.sh --series "$series" --timeout 1200 -- \
 			test/dkms-guest.sh "$deb"; then
 			echo "ok - [$series] DKMS guest run ended cleanly, kernel log clean"
