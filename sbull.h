@@ -18,6 +18,7 @@
 #include "sbull_mirror.h"
 
 #define SBULL_MINORS	16	/* the disk and 15 partitions */
+#define SBULL_MAX_DEVICES	26	/* sbulla to sbullz */
 
 /* LDD3's request modes, with LDD3's numbers so coursework still applies. */
 enum sbull_mode {
@@ -47,6 +48,12 @@ struct sbull_dev {
 	struct sbull_stats __percpu *stats;
 	struct sbull_mirror mirror;
 };
+
+/* The sbull device of a disk's struct device, for its sysfs files. */
+static inline struct sbull_dev *sbull_dev_of(struct device *ddev)
+{
+	return dev_to_disk(ddev)->private_data;
+}
 
 /* sbull_main.c */
 extern const char * const sbull_mode_names[];

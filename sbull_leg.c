@@ -26,7 +26,6 @@
 #include "sbull.h"
 #include "sbull_compat.h"
 
-#define SBULL_MAX_DEVICES	26
 #define SBULL_HDR_BYTES		(SBULL_HDR_SECTORS << SECTOR_SHIFT)
 #define SBULL_HDR_MAGIC		"SBULLMIR"
 #define SBULL_HDR_VERSION	1
@@ -290,6 +289,24 @@ static void sbull_legs_write_headers(struct sbull_dev *dev,
 			failed |= BIT(slot);
 	if (failed)
 		sbull_mirror_fail_legs(m, failed);
+}
+
+/* The set of legs in service changed: say so in their headers. */
+static void sbull_legs_new_generation(struct sbull_dev *dev)
+{
+	dev->mirror.generation++;
+	sbull_legs_write_headers(dev, SBULL_HDR_DIRTY);
+}
+
+/* The legs waiting for, or in, a resync pass. */
+static unsigned long sbull_legs_resyncing(struct sbull_mirror *m)
+{
+	unsigned long legs;
+
+	spin_lock_irq(&m->lock);
+	legs = sbull_legs_in(m, SBULL_LEG_RESYNCING);
+	spin_unlock_irq(&m->lock);
+	return legs;
 }
 
 /* ---- opening and closing legs ------------------------------------------ */
@@ -664,11 +681,8 @@ void sbull_legs_start(struct sbull_dev *dev)
 	mutex_lock(&m->config);
 	m->started = true;
 	if (m->nr_legs) {
-		m->generation++;
-		sbull_legs_write_headers(dev, SBULL_HDR_DIRTY);
-		spin_lock_irq(&m->lock);
-		legs = sbull_legs_in(m, SBULL_LEG_RESYNCING);
-		spin_unlock_irq(&m->lock);
+		sbull_legs_new_generation(dev);
+		legs = sbull_legs_resyncing(m);
 		for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
 			if (sbull_leg_write_header(dev, slot,
 						   SBULL_HDR_RESYNCING, 0))
@@ -840,10 +854,8 @@ void sbull_legs_event_work(struct work_struct *work)
 		       sbull_name(dev));
 	for_each_set_bit(slot, &resynced, SBULL_MAX_LEGS)
 		sbull_leg_uevent(dev, slot, "in_sync");
-	if (m->started && (failed || resynced)) {
-		m->generation++;
-		sbull_legs_write_headers(dev, SBULL_HDR_DIRTY);
-	}
+	if (m->started && (failed || resynced))
+		sbull_legs_new_generation(dev);
 	mutex_unlock(&m->config);
 	sbull_mirror_end_held(m);
 }
@@ -890,11 +902,6 @@ void sbull_legs_stop(struct sbull_dev *dev)
 
 /* ---- sysfs: /sys/block/sbullX/sbull/{legs,generation,uuid} ------------- */
 
-static struct sbull_dev *sbull_dev_of_ddev(struct device *ddev)
-{
-	return dev_to_disk(ddev)->private_data;
-}
-
 static unsigned int sbull_leg_progress(struct sbull_mirror *m,
 				       unsigned int slot, sector_t size)
 {
@@ -913,7 +920,7 @@ static unsigned int sbull_leg_progress(struct sbull_mirror *m,
 static ssize_t legs_show(struct device *ddev, struct device_attribute *attr,
 			 char *buf)
 {
-	struct sbull_dev *dev = sbull_dev_of_ddev(ddev);
+	struct sbull_dev *dev = sbull_dev_of(ddev);
 	struct sbull_mirror *m = &dev->mirror;
 	unsigned int slot;
 	int len = 0;
@@ -1020,7 +1027,6 @@ out_close:
 static int sbull_legs_remove(struct sbull_dev *dev, unsigned int slot)
 {
 	struct sbull_mirror *m = &dev->mirror;
-	bool resyncing;
 
 	sbull_resync_stop(m);
 	sbull_set_state(m, slot, SBULL_LEG_OFFLINE);
@@ -1032,14 +1038,9 @@ static int sbull_legs_remove(struct sbull_dev *dev, unsigned int slot)
 	sbull_set_nr_legs(dev, m->nr_legs - 1);
 	sbull_leg_uevent(dev, slot, "removed");
 
-	if (m->nr_legs) {
-		m->generation++;
-		sbull_legs_write_headers(dev, SBULL_HDR_DIRTY);
-	}
-	spin_lock_irq(&m->lock);
-	resyncing = sbull_legs_in(m, SBULL_LEG_RESYNCING);
-	spin_unlock_irq(&m->lock);
-	if (resyncing)
+	if (m->nr_legs)
+		sbull_legs_new_generation(dev);
+	if (sbull_legs_resyncing(m))
 		queue_work(m->event_wq, &m->resync_work);
 	return 0;
 }
@@ -1100,7 +1101,7 @@ static int sbull_legs_command(struct sbull_dev *dev, char *cmd)
 static ssize_t legs_store(struct device *ddev, struct device_attribute *attr,
 			  const char *buf, size_t count)
 {
-	struct sbull_dev *dev = sbull_dev_of_ddev(ddev);
+	struct sbull_dev *dev = sbull_dev_of(ddev);
 	char *cmd = kstrndup(buf, count, GFP_KERNEL);
 	int err;
 
@@ -1121,7 +1122,7 @@ static ssize_t generation_show(struct device *ddev,
 			       struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%llu\n",
-			  sbull_dev_of_ddev(ddev)->mirror.generation);
+			  sbull_dev_of(ddev)->mirror.generation);
 }
 
 DEVICE_ATTR_RO(generation);
@@ -1129,7 +1130,7 @@ DEVICE_ATTR_RO(generation);
 static ssize_t uuid_show(struct device *ddev, struct device_attribute *attr,
 			 char *buf)
 {
-	return sysfs_emit(buf, "%pUb\n", &sbull_dev_of_ddev(ddev)->mirror.uuid);
+	return sysfs_emit(buf, "%pUb\n", &sbull_dev_of(ddev)->mirror.uuid);
 }
 
 DEVICE_ATTR_RO(uuid);

@@ -20,7 +20,6 @@
 #include "sbull_compat.h"
 #include "sbull_stats.h"
 
-#define SBULL_MAX_DEVICES	26		/* sbulla to sbullz */
 #define SBULL_DEFAULT_BYTES	(64UL << 20)	/* per device */
 
 /*

@@ -33,11 +33,6 @@ void sbull_stats_free(struct sbull_dev *dev)
 	free_percpu(dev->stats);
 }
 
-static struct sbull_dev *sbull_dev_of(struct device *ddev)
-{
-	return dev_to_disk(ddev)->private_data;
-}
-
 /* Sum the u64 at @offset of struct sbull_stats over every CPU. */
 static u64 sbull_stats_sum(struct sbull_dev *dev, size_t offset)
 {
