@@ -2,11 +2,13 @@
 /*
  * The one place where kernel versions differ.
  *
- * sbull describes its queue with a struct queue_limits on every kernel.
- * From 6.11 the limits, feature flags included, go to the disk allocation
- * call; before that, blk_alloc_disk() took no limits (6.9 and 6.10 accept
- * them, but still keep the feature flags as queue flags), so they are
- * applied afterwards with the setters that 6.11 removed.
+ * Each difference is found by Kbuild in the headers of the kernel being
+ * built for (SBULL_HAVE_* below), not by its version number: stable
+ * kernels take API changes back, as 6.1.83 did with dm_io()'s ioprio.
+ * Built and tested: Debian's 6.1 and 6.12, and the newest Debian kernel
+ * (7.x). Other kernels build where their API is one of these; 6.5 to 6.10,
+ * whose ways of opening a block device and of allocating a disk are none of
+ * them, are refused by Kbuild with a message.
  */
 #ifndef _SBULL_COMPAT_H
 #define _SBULL_COMPAT_H
@@ -16,27 +18,53 @@
 #include <linux/dm-io.h>
 #include <linux/err.h>
 #include <linux/file.h>
-#include <linux/version.h>
+
+#include "sbull_mirror.h"
 
 /*
- * dm_io() gained an ioprio argument in 6.10, and stable kernels took it
- * back to 6.1.83: Kbuild looks for it in the headers (SBULL_DM_IO_IOPRIO).
+ * dm_io() gained an ioprio argument in 6.10 (SBULL_HAVE_DM_IO_IOPRIO,
+ * backported to 6.1.83), and 7.x reports the regions that did not support
+ * the operation in a bitset of their own, to dm_io() and to the notify
+ * callback (SBULL_HAVE_DM_IO_UNSUP). To the mirror, a leg that did not
+ * take a write failed it, whatever the reason: the two bitsets are merged.
  */
-#ifdef SBULL_DM_IO_IOPRIO
-#define sbull_dm_io(req, n, where, errors, prio)	\
-	dm_io(req, n, where, errors, prio)
+#ifdef SBULL_HAVE_DM_IO_UNSUP
+static inline int sbull_dm_io(struct dm_io_request *req, unsigned int n,
+			      struct dm_io_region *where, unsigned long *errors,
+			      unsigned short ioprio)
+{
+	unsigned long unsup = 0;
+	int err = dm_io(req, n, where, errors, errors ? &unsup : NULL, ioprio);
+
+	if (errors)
+		*errors |= unsup;
+	return err;
+}
+
+/* The notify callback sbull_mirror.c gives dm-io, with 7.x's arguments. */
+static inline void sbull_dm_io_notify(unsigned long error,
+				      unsigned long unsup, void *context)
+{
+	sbull_mirror_endio(error | unsup, context);
+}
 #else
-#define sbull_dm_io(req, n, where, errors, prio)	\
+#ifdef SBULL_HAVE_DM_IO_IOPRIO
+#define sbull_dm_io(req, n, where, errors, ioprio)	\
+	dm_io(req, n, where, errors, ioprio)
+#else
+#define sbull_dm_io(req, n, where, errors, ioprio)	\
 	dm_io(req, n, where, errors)
+#endif
+#define sbull_dm_io_notify	sbull_mirror_endio
 #endif
 
 /*
  * A leg is opened for reading and writing, exclusively with sbull as the
- * holder. Opening block devices changed in 6.5 (blk_mode_t, the holder
- * makes it exclusive), 6.7 (a handle) and 6.9 (a struct file); @handle
- * keeps what the close needs. Built here on 6.1 and 6.12 only.
+ * holder: from 6.9 as a struct file (SBULL_HAVE_BDEV_FILE), whose close
+ * gives the claim back at once (bdev_fput(), not fput()); before 6.5 with
+ * FMODE_EXCL. @handle keeps what the close needs.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#ifdef SBULL_HAVE_BDEV_FILE
 static inline struct block_device *
 sbull_open_leg(const char *path, void *holder, void **handle)
 {
@@ -52,38 +80,7 @@ sbull_open_leg(const char *path, void *holder, void **handle)
 static inline void sbull_close_leg(struct block_device *bdev, void *handle,
 				   void *holder)
 {
-	fput(handle);
-}
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
-static inline struct block_device *
-sbull_open_leg(const char *path, void *holder, void **handle)
-{
-	struct bdev_handle *h = bdev_open_by_path(path,
-			BLK_OPEN_READ | BLK_OPEN_WRITE, holder, NULL);
-
-	if (IS_ERR(h))
-		return ERR_CAST(h);
-	*handle = h;
-	return h->bdev;
-}
-
-static inline void sbull_close_leg(struct block_device *bdev, void *handle,
-				   void *holder)
-{
-	bdev_release(handle);
-}
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-static inline struct block_device *
-sbull_open_leg(const char *path, void *holder, void **handle)
-{
-	return blkdev_get_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE, holder,
-				  NULL);
-}
-
-static inline void sbull_close_leg(struct block_device *bdev, void *handle,
-				   void *holder)
-{
-	blkdev_put(bdev, holder);
+	bdev_fput(handle);
 }
 #else
 #define SBULL_LEG_MODE	(FMODE_READ | FMODE_WRITE | FMODE_EXCL)
@@ -102,33 +99,35 @@ static inline void sbull_close_leg(struct block_device *bdev, void *handle,
 #endif
 
 /*
- * A disk with legs has a volatile write cache, theirs, so that flushes and
- * FUA writes reach sbull. The caller has frozen the queue.
+ * Freezing a queue enters a NOIO scope from 6.14 on, and unfreezing takes
+ * back the flags that the freeze returned (SBULL_HAVE_FREEZE_MEMFLAGS).
  */
-static inline int sbull_set_write_cache(struct gendisk *disk, bool on)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
-	struct queue_limits lim = queue_limits_start_update(disk->queue);
-
-	if (on)
-		lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
-	else
-		lim.features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);
-	return queue_limits_commit_update(disk->queue, &lim);
+#ifdef SBULL_HAVE_FREEZE_MEMFLAGS
+#define sbull_freeze_queue(q)			blk_mq_freeze_queue(q)
+#define sbull_unfreeze_queue(q, memflags)	blk_mq_unfreeze_queue(q, memflags)
 #else
-	blk_queue_write_cache(disk->queue, on, on);
+static inline unsigned int sbull_freeze_queue(struct request_queue *q)
+{
+	blk_mq_freeze_queue(q);
 	return 0;
-#endif
 }
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
-#define SBULL_MQ_F_SHOULD_MERGE	0	/* 6.14 made merging the default */
-#else
+static inline void sbull_unfreeze_queue(struct request_queue *q,
+					unsigned int memflags)
+{
+	blk_mq_unfreeze_queue(q);
+}
+#endif
+
+/* 6.14 made merging the default and dropped the flag that asked for it. */
+#ifdef SBULL_HAVE_MQ_F_SHOULD_MERGE
 #define SBULL_MQ_F_SHOULD_MERGE	BLK_MQ_F_SHOULD_MERGE
+#else
+#define SBULL_MQ_F_SHOULD_MERGE	0
 #endif
 
 /* 6.18 hands ->getgeo() the gendisk instead of a block_device. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#ifdef SBULL_HAVE_GETGEO_DISK
 #define sbull_getgeo_arg		gendisk
 #define sbull_getgeo_disk(arg)		(arg)
 #else
@@ -136,7 +135,13 @@ static inline int sbull_set_write_cache(struct gendisk *disk, bool on)
 #define sbull_getgeo_disk(arg)		((arg)->bd_disk)
 #endif
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+/*
+ * sbull describes its queue with a struct queue_limits on every kernel.
+ * From 6.11 the limits, feature flags included, go to the disk allocation
+ * call (SBULL_HAVE_BLK_FEAT); before, they are applied afterwards with the
+ * setters that 6.11 removed.
+ */
+#ifdef SBULL_HAVE_BLK_FEAT
 
 /* A disk without a request queue: see sbull_alloc_bio_disk() for NOWAIT. */
 static inline struct gendisk *sbull_compat_alloc_disk(struct queue_limits *lim)
@@ -150,6 +155,21 @@ sbull_compat_mq_alloc_disk(struct blk_mq_tag_set *set,
 			   struct queue_limits *lim, void *queuedata)
 {
 	return blk_mq_alloc_disk(set, lim, queuedata);
+}
+
+/*
+ * A disk with legs has a volatile write cache, theirs, so that flushes and
+ * FUA writes reach sbull. The caller has frozen the queue.
+ */
+static inline int sbull_set_write_cache(struct gendisk *disk, bool on)
+{
+	struct queue_limits lim = queue_limits_start_update(disk->queue);
+
+	if (on)
+		lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
+	else
+		lim.features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);
+	return queue_limits_commit_update(disk->queue, &lim);
 }
 
 #else /* before 6.11 */
@@ -174,11 +194,7 @@ static inline void sbull_compat_set_limits(struct gendisk *disk,
 
 static inline struct gendisk *sbull_compat_alloc_disk(struct queue_limits *lim)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
-	struct gendisk *disk = blk_alloc_disk(NULL, NUMA_NO_NODE);
-#else
 	struct gendisk *disk = blk_alloc_disk(NUMA_NO_NODE) ?: ERR_PTR(-ENOMEM);
-#endif
 
 	if (!IS_ERR(disk)) {
 		sbull_compat_set_limits(disk, lim);
@@ -191,15 +207,17 @@ static inline struct gendisk *
 sbull_compat_mq_alloc_disk(struct blk_mq_tag_set *set,
 			   struct queue_limits *lim, void *queuedata)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
-	struct gendisk *disk = blk_mq_alloc_disk(set, NULL, queuedata);
-#else
 	struct gendisk *disk = blk_mq_alloc_disk(set, queuedata);
-#endif
 
 	if (!IS_ERR(disk))
 		sbull_compat_set_limits(disk, lim);
 	return disk;
+}
+
+static inline int sbull_set_write_cache(struct gendisk *disk, bool on)
+{
+	blk_queue_write_cache(disk->queue, on, on);
+	return 0;
 }
 
 #endif /* before 6.11 */

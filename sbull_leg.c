@@ -964,9 +964,10 @@ static void sbull_set_nr_legs(struct sbull_dev *dev, unsigned int nr)
 {
 	struct sbull_mirror *m = &dev->mirror;
 	bool first = !m->nr_legs && nr;
+	unsigned int memflags = 0;
 
 	if (first) {
-		blk_mq_freeze_queue(dev->disk->queue);
+		memflags = sbull_freeze_queue(dev->disk->queue);
 		sbull_set_write_cache(dev->disk, true);
 	}
 	spin_lock_irq(&m->lock);
@@ -974,7 +975,7 @@ static void sbull_set_nr_legs(struct sbull_dev *dev, unsigned int nr)
 	sbull_mirror_update_no_leg_left(m);
 	spin_unlock_irq(&m->lock);
 	if (first)
-		blk_mq_unfreeze_queue(dev->disk->queue);
+		sbull_unfreeze_queue(dev->disk->queue, memflags);
 }
 
 /* "add DEV[:START] [init]": a new leg, resynced from the store. */

@@ -102,8 +102,14 @@ void sbull_mirror_wait_idle(struct sbull_mirror *m, unsigned int slot)
 	wait_var_event(inflight, !atomic_read(inflight));
 }
 
-/* dm-io's notify callback, in interrupt context: end the original I/O. */
-static void sbull_mirror_endio(unsigned long error, void *context)
+/**
+ * sbull_mirror_endio - dm-io's notify callback: end the original I/O
+ * @error: dm-io's error bitset, bit i for region i of the call
+ * @context: the &struct sbull_mirror_io
+ *
+ * Called in any context, interrupt context included: it must not sleep.
+ */
+void sbull_mirror_endio(unsigned long error, void *context)
 {
 	struct sbull_mirror_io *mio = context;
 	struct sbull_mirror *m = &mio->dev->mirror;
@@ -232,7 +238,7 @@ static void sbull_mirror_issue(struct sbull_mirror *m,
 	struct dm_io_request req = {
 		.mem.type	= DM_IO_VMA,
 		.mem.ptr.vma	= dev->data + ((size_t)mio->sector << SECTOR_SHIFT),
-		.notify.fn	= sbull_mirror_endio,
+		.notify.fn	= sbull_dm_io_notify,
 		.notify.context	= mio,
 		.client		= m->client,
 	};
@@ -365,10 +371,14 @@ int sbull_mirror_init(struct sbull_dev *dev)
 		return PTR_ERR(m->client);
 	/*
 	 * Writeback may wait on these writes, held or deferred ones too: both
-	 * queues must make progress under memory pressure.
+	 * queues must make progress under memory pressure. Unbound: nothing
+	 * gains from the submitting CPU, and 7.x warns about a workqueue that
+	 * does not say (WQ_PERCPU, the other choice, is only in 6.17 on).
 	 */
-	m->wq = alloc_workqueue("sbull_mirror", WQ_MEM_RECLAIM, 0);
-	m->event_wq = alloc_workqueue("sbull_events", WQ_MEM_RECLAIM, 0);
+	m->wq = alloc_workqueue("sbull_mirror", WQ_MEM_RECLAIM | WQ_UNBOUND,
+				0);
+	m->event_wq = alloc_workqueue("sbull_events",
+				      WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!m->wq || !m->event_wq) {
 		if (m->wq)
 			destroy_workqueue(m->wq);

@@ -163,6 +163,7 @@ void sbull_mirror_destroy(struct sbull_dev *dev);
 bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op);
 blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op);
 void sbull_mirror_write(struct sbull_mirror_io *mio);
+void sbull_mirror_endio(unsigned long error, void *context);
 void sbull_mirror_update_no_leg_left(struct sbull_mirror *m);
 void sbull_mirror_fail_legs(struct sbull_mirror *m, unsigned long legs);
 void sbull_mirror_resume_deferred(struct sbull_mirror *m);

@@ -160,7 +160,7 @@ static void sbull_submit_bio(struct bio *bio)
 		bio_io->bio = bio;
 		sbull_mio_init(&bio_io->mio, dev, bio->bi_opf,
 			       bio->bi_iter.bi_sector, bio_sectors(bio),
-			       bio_prio(bio), sbull_bio_mirrored);
+			       bio->bi_ioprio, sbull_bio_mirrored);
 		sbull_mirror_write(&bio_io->mio);
 		return;
 	}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Build sbull.ko for one installed kernel, in a directory of its own so that
-# builds for several kernels do not overwrite each other, and print its path.
+# Build sbull.ko for one kernel whose headers are installed, in a directory
+# of its own so that builds for several kernels do not overwrite each
+# other, and print its path. The headers are the host's, or those of the
+# newest kernel's own root (latest-root.sh), where the build then runs.
 # Extra arguments go to kbuild (W=1, C=1, ...); its output goes to stderr.
 # Usage: build-module.sh RELEASE [KBUILD_ARG...]
 set -euo pipefail
@@ -9,16 +11,31 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SBULL_CACHE:-$repo/.cache}
 release=$1
 shift
-kdir=/lib/modules/$release/build
-out=$cache/build/$release
 
-[ -d "$kdir" ] || { echo "no kernel headers in $kdir" >&2; exit 1; }
+# In which root the kernel's headers are, and where the build goes there.
+root=''
+if [ ! -d "/lib/modules/$release/build" ]; then
+	for r in "$cache"/latest/*/; do
+		[ -d "$r/lib/modules/$release/build" ] && root=${r%/}
+	done
+	[ -n "$root" ] || { echo "no kernel headers for $release" >&2 && exit 1; }
+fi
+if [ -n "$root" ]; then
+	build=/tmp/sbull-build/$release out=$root/tmp/sbull-build/$release
+else
+	build=$cache/build/$release out=$build
+fi
+
 # One build at a time per kernel: make bench next to make check, say.
-mkdir -p "$cache/build"
+mkdir -p "$(dirname "$out")"
 exec 9>"$out.lock"
 flock 9
 rm -rf "$out"
 mkdir -p "$out"
 cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$repo"/*.c "$repo"/*.h "$out"/
-make -s -C "$kdir" M="$out" "$@" modules >&2
+if [ -n "$root" ]; then
+	"$repo/scripts/latest-run.sh" "$root" make -s -C "/lib/modules/$release/build" M="$build" "$@" modules >&2
+else
+	make -s -C "/lib/modules/$release/build" M="$build" "$@" modules >&2
+fi
 echo "$out/sbull.ko"

@@ -1,21 +1,17 @@
 #!/usr/bin/env bash
 # Unpack the current Debian kernel of one series into the cache, for QEMU
 # guests, and print its release (e.g. 6.12.117+deb12-amd64) on stdout.
-# The release is resolved at run time through the meta package, as Debian's
-# ABI moves with security updates. The image package is downloaded and
-# unpacked, never installed; its headers are installed so that modules can
-# be built for it. Diagnostics go to stderr.
-# Usage: fetch-kernel.sh 6.1|6.12
+# The release is resolved at run time through the meta packages, as Debian's
+# ABI moves with security updates. The image is downloaded and unpacked,
+# never installed; the headers are installed so that modules can be built
+# for it: on the host for 6.1 and 6.12, in the root of its own suite for
+# "latest", the newest kernel of sid and trixie-backports (see
+# latest-root.sh). Diagnostics go to stderr.
+# Usage: fetch-kernel.sh 6.1|6.12|latest
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SBULL_CACHE:-$repo/.cache}
-
-case ${1:-} in
-6.1) meta=linux-image-amd64 ;;
-6.12) meta=linux-image-6.12-amd64 ;;
-*) echo "usage: $0 6.1|6.12" >&2 && exit 2 ;;
-esac
 
 apt_quiet() {
 	local out
@@ -31,33 +27,76 @@ unpack() {
 	esac
 }
 
-# The meta package's candidate depends on linux-image-<release> (= version).
-depends=$(apt-cache show --no-all-versions "$meta" | sed -n 's/^Depends: //p')
-if [[ ! $depends =~ linux-image-([^ ,]+)\ \(=\ ([^\)]+)\) ]]; then
-	echo "cannot resolve the kernel behind $meta" >&2
-	exit 1
-fi
-release=${BASH_REMATCH[1]}
-version=${BASH_REMATCH[2]}
-image=linux-image-$release
+# A meta package's candidate depends on PREFIX-<release> (= version).
+resolve() {
+	local depends
+	depends=$(sed -n 's/^Depends: //p')
+	if [[ ! $depends =~ $1-([^ ,]+)\ \(=\ ([^\)]+)\) ]]; then
+		echo "cannot resolve the kernel behind $1" >&2
+		return 1
+	fi
+	release=${BASH_REMATCH[1]} version=${BASH_REMATCH[2]}
+}
 
-headers=linux-headers-$release
-if [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$headers" 2>/dev/null)" != "ii " ]; then
-	echo "installing $headers" >&2
-	apt_quiet install -y --no-install-recommends "$headers"
-fi
+# Download the packages "$@" into the current directory.
+download() {
+	if [ -n "$root" ]; then
+		rm -rf "$root/tmp/download"
+		mkdir -p -m 1777 "$root/tmp/download"
+		chroot "$root" sh -c 'cd /tmp/download && apt-get -qq \
+			-o Acquire::Check-Valid-Until=false download "$@"' sh "$@" >&2
+		mv "$root"/tmp/download/*.deb .
+		return
+	fi
+	# A stale package index names a .deb the mirror no longer has: refresh once.
+	apt_quiet download "$@" || { apt_quiet update && apt_quiet download "$@"; }
+}
+
+root=''
+case ${1:-} in
+6.1 | 6.12)
+	meta=linux-image-amd64
+	[ "$1" = 6.1 ] || meta=linux-image-6.12-amd64
+	resolve linux-image < <(apt-cache show --no-all-versions "$meta")
+	packages=("linux-image-$release=$version")
+	headers=linux-headers-$release
+	if [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$headers" 2>/dev/null)" != "ii " ]; then
+		echo "installing $headers" >&2
+		apt_quiet install -y --no-install-recommends "$headers"
+	fi
+	;;
+latest)
+	root=$("$repo/scripts/latest-root.sh")
+	# The headers installed there name the release; in those suites the
+	# kernel and its modules are packages of their own.
+	resolve linux-headers < <(chroot "$root" apt-cache show \
+		"linux-headers-amd64=$(chroot "$root" dpkg-query -W -f='${Version}' linux-headers-amd64)")
+	packages=("linux-base-$release=$version" "linux-binary-$release=$version"
+		"linux-modules-$release=$version")
+	;;
+*) echo "usage: $0 6.1|6.12|latest" >&2 && exit 2 ;;
+esac
 
 dir=$cache/kernels/$release
 if [ ! -e "$dir/.done" ]; then
-	echo "unpacking $image $version into $dir" >&2
+	echo "unpacking ${packages[*]} into $dir" >&2
 	mkdir -p "$cache/kernels"
 	tmp=$(mktemp -d "$cache/kernels/.tmp.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	# A stale package index names a .deb the mirror no longer has: refresh once.
-	(cd "$tmp" && apt_quiet download "$image=$version") ||
-		{ apt_quiet update && (cd "$tmp" && apt_quiet download "$image=$version"); }
-	dpkg-deb -x "$tmp"/*.deb "$tmp/root"
+	(cd "$tmp" && download "${packages[@]}")
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$tmp/root"
+	done
 	rm "$tmp"/*.deb
+	# Newer packages keep everything under usr/lib/modules/<release>/
+	# (vmlinuz and config there too): give them the classic layout.
+	mods=$tmp/root/usr/lib/modules/$release
+	if [ -d "$mods" ]; then
+		mkdir -p "$tmp/root/boot" "$tmp/root/lib/modules"
+		mv "$mods" "$tmp/root/lib/modules/"
+		mv "$tmp/root/lib/modules/$release/vmlinuz" "$tmp/root/boot/vmlinuz-$release"
+		mv "$tmp/root/lib/modules/$release/config" "$tmp/root/boot/config-$release"
+	fi
 	depmod -b "$tmp/root" "$release"
 
 	# QEMU boots an ELF vmlinux through PVH (CONFIG_PVH), which spares the

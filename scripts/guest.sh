@@ -2,7 +2,7 @@
 # Boot a Debian kernel in QEMU (TCG) on a writable overlay of the host's root
 # and run one command there, as root, in the current directory.
 #
-# Usage: guest.sh [--series 6.1|6.12] [--module PATH/sbull.ko] [--mem 1G]
+# Usage: guest.sh [--series 6.1|6.12|latest] [--module PATH/sbull.ko] [--mem 1G]
 #                 [--cpus 2] [--timeout SECONDS] [--results DIR]
 #                 [--append "KERNEL ARGS"] [--bench] [--shell]
 #                 [--disk FILE]... [--] COMMAND [ARG...]
@@ -39,7 +39,7 @@ series=6.1 module='' mem=1G cpus=2 timeout=1800 results='' append='' shell=''
 disks=()
 boot_args=slub_debug=FZPU
 usage() {
-	echo "usage: $0 [--series 6.1|6.12] [--module FILE.ko] [--mem SIZE]" \
+	echo "usage: $0 [--series 6.1|6.12|latest] [--module FILE.ko] [--mem SIZE]" \
 		"[--cpus N] [--timeout SECONDS] [--results DIR] [--append ARGS]" \
 		"[--bench] [--shell] [--disk FILE]... [--] COMMAND [ARG...]" >&2
 	exit 2

@@ -10,6 +10,7 @@ pkgs=(
 	fio e2fsprogs fdisk util-linux python3 trace-cmd       # test suite
 	gcc make libelf-dev bc sparse shellcheck               # build and checks
 	linux-headers-amd64 linux-headers-6.12-amd64           # 6.1 and 6.12
+	debootstrap                                            # the newest kernel
 	dkms debhelper dh-dkms dpkg-dev lintian                # make deb
 	gnuplot-nox linux-perf dmsetup                         # make bench, bench-mirror
 )
