@@ -42,7 +42,7 @@ resolve() {
 download() {
 	if [ -n "$root" ]; then
 		rm -rf "$root/tmp/download"
-		mkdir -p -m 1777 "$root/tmp/download"
+		mkdir -m 1777 "$root/tmp/download"
 		chroot "$root" sh -c 'cd /tmp/download && apt-get -qq \
 			-o Acquire::Check-Valid-Until=false download "$@"' sh "$@" >&2
 		mv "$root"/tmp/download/*.deb .
@@ -70,7 +70,7 @@ latest)
 	# The headers installed there name the release; in those suites the
 	# kernel and its modules are packages of their own.
 	resolve linux-headers < <(chroot "$root" apt-cache show \
-		"linux-headers-amd64=$(chroot "$root" dpkg-query -W -f='${Version}' linux-headers-amd64)")
+		"linux-headers-amd64=$(chroot "$root" dpkg-query -W -f="\${Version}" linux-headers-amd64)")
 	packages=("linux-base-$release=$version" "linux-binary-$release=$version"
 		"linux-modules-$release=$version")
 	;;

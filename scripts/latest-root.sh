@@ -55,7 +55,7 @@ if [ ! -e "$root/.done" ]; then
 	touch "$root/.done"
 fi
 
-installed=$(chroot "$root" dpkg-query -W -f='${Version}' linux-headers-amd64 2>/dev/null || true)
+installed=$(chroot "$root" dpkg-query -W -f="\${Version}" linux-headers-amd64 2>/dev/null || true)
 if [ "$installed" != "$version" ]; then
 	echo "installing linux-headers-amd64 $version from $suite in $root" >&2
 	quiet chroot "$root" apt-get "${apt_opts[@]}" update

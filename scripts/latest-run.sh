@@ -6,5 +6,6 @@
 set -euo pipefail
 root=${1:?usage: $0 ROOT COMMAND [ARG...]}
 shift
+# shellcheck disable=SC2016 # expanded by the inner sh
 exec unshare --mount --propagation private -- sh -euc \
 	'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"

@@ -13,11 +13,13 @@ version=$(cat "$here/../VERSION")
 kernel=$(uname -r | cut -d. -f1,2)
 
 # Run "$@" as one TAP case, in a subshell as fail() exits; its output is
-# shown only when it fails.
+# shown only when it fails. The subshell is waited for, not tested with
+# `if`, which would turn set -e off inside it.
 tap() {
 	local desc=$1 start=$SECONDS
 	shift
-	if ("$@") >/tmp/dkms-case.log 2>&1; then
+	("$@") >/tmp/dkms-case.log 2>&1 &
+	if wait $!; then
 		echo "ok - [$kernel] $desc ($((SECONDS - start)) s)"
 	else
 		echo "not ok - [$kernel] $desc"

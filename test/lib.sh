@@ -46,12 +46,60 @@ assert_no_sbull_left() {
 	[ ! -e /sys/module/sbull ] || fail "module sbull still loaded"
 }
 
-# The kernel log lines that appear while "$@" runs.
+# The kernel log from now on, streamed into file $1 by a follower (the
+# ring buffer may wrap while a case runs; a stream never loses a line),
+# between two marker lines written to /dev/kmsg. kmsg_stop ends it.
+KMSG_PID=''
+kmsg_start() {
+	dmesg --follow-new >"$1" &
+	KMSG_PID=$!
+	kmsg_mark "$1" begin
+}
+
+# Write a marker line and wait until the follower has it in file $1.
+kmsg_mark() {
+	local mark _
+	mark="sbull-test: $2 $$.$RANDOM"
+	for _ in $(seq 50); do
+		echo "$mark" >/dev/kmsg
+		grep -qF "$mark" "$1" && return 0
+		sleep 0.1
+	done
+	fail "the kernel log follower never saw its $2 marker"
+}
+
+kmsg_stop() {
+	kmsg_mark "$1" end
+	kill "$KMSG_PID"
+	wait "$KMSG_PID" 2>/dev/null || true
+	KMSG_PID=''
+}
+
+# The kernel log lines that appear while "$@" runs (whatever its status).
 kernel_log_during() {
-	local before
-	before=$(dmesg | wc -l)
+	local log
+	log=$(mktemp)
+	kmsg_start "$log"
 	"$@" || true
-	dmesg | tail -n "+$((before + 1))"
+	kmsg_stop "$log"
+	grep -v '^\[ *[0-9.]*\] sbull-test: ' "$log" || true
+	rm -f "$log"
+}
+
+# sbull's own lines of the kernel log on stdin: not the lines the kernel
+# prints about the module's first load (taint, signature).
+sbull_lines() {
+	grep 'sbull: ' | grep -v -e 'taints kernel' -e 'module verification failed' || true
+}
+
+# The lines of stdin that match scripts/kernel-log-bad.txt, with $1 lines
+# of context. Status 0 with lines printed, 1 without; a missing or empty
+# pattern file is an error (status 2), never "nothing bad".
+bad_kernel_lines() {
+	local patterns=$SBULL_TEST_DIR/../scripts/kernel-log-bad.txt rc=0
+	[ -s "$patterns" ] || { echo "no patterns in $patterns" && return 2; }
+	grep -E -A "${1:-0}" -f "$patterns" || rc=$?
+	return "$rc"
 }
 
 # Bytes of device $1 from byte $2, $3 bytes long, as a checksum.
@@ -102,28 +150,90 @@ cleanup_sbull() {
 	fi
 }
 
-# For the guest runners (guest-suite.sh, mirror-suite.sh): run case $2 of
-# cases/ with the arguments after it, and print one TAP line described by
-# $1. A case also fails if the kernel logged a warning, oops or slab report
-# while it ran. Its own '#' lines are kept; the rest of its output only on
-# failure. RUN_CASE_CLEANUP (default cleanup_sbull) then puts the guest back.
+# For the guest runners (guest-suite.sh, mirror-suite.sh): run case
+# cases/$1.sh with the arguments after it, and print one TAP line: the
+# kernel, the case and its arguments, and the case's "# Case:" line, its
+# description. Its "# Needs:" line names what it needs, "cpus=N",
+# "mem=MIB" and "modules=A,B"; if the guest lacks one, the case is skipped
+# (TAP "# SKIP" with the reason). A case also fails if the kernel logged a
+# warning, oops or slab report while it ran. Its own '#' lines are kept;
+# the rest of its output only on failure. RUN_CASE_CLEANUP (default
+# cleanup_sbull) then puts the guest back.
+# SBULL_CASES (names, space-separated) runs only those cases; with
+# SBULL_LIST=1 nothing runs and each selected case's name is printed.
 run_case() {
-	local desc=$1 before kernel bad_log
+	local name=$1 file desc label kernel why log bad needs=0 rc=0
 	shift
-	kernel=$(uname -r | cut -d. -f1,2)
-	bad_log=$SBULL_TEST_DIR/../scripts/kernel-log-bad.txt
-	before=$(dmesg | wc -l)
-	if "$SBULL_TEST_DIR/cases/$1" "${@:2}" >/tmp/case.log 2>&1 &&
-		! dmesg | tail -n "+$((before + 1))" | grep -Eqf "$bad_log"; then
-		echo "ok - [$kernel] $desc"
-	else
-		echo "not ok - [$kernel] $desc"
-		grep -v '^#' /tmp/case.log | tail -n 20 | sed 's/^/#   /' || true
-		dmesg | tail -n "+$((before + 1))" | grep -Ef "$bad_log" -A5 |
-			sed 's/^/#   kernel: /' || true
+	file=$SBULL_TEST_DIR/cases/$name.sh
+	case_selected "$name" || return 0
+	if [ "${SBULL_LIST:-}" = 1 ]; then
+		echo "$name"
+		return 0
 	fi
+	kernel=$(uname -r | cut -d. -f1,2)
+	desc=$(sed -n 's/^# Case: //p' "$file" 2>/dev/null)
+	label="[$kernel] $name${*:+ $*}: ${desc:-no case file, or no \"# Case:\" line in it}"
+	if [ -z "$desc" ]; then
+		echo "not ok - $label"
+		return 0
+	fi
+	why=$(case_missing_needs "$file") || needs=$?
+	case $needs in
+	0) echo "ok - $label # SKIP $why" && return 0 ;;
+	2) echo "not ok - $label: $why" && return 0 ;;
+	esac
+	log=$(mktemp)
+	kmsg_start "$log"
+	"$file" "$@" >/tmp/case.log 2>&1 || rc=$?
+	kmsg_stop "$log"
+	# Status 1: no bad line; 0 (bad lines) or 2 (no patterns) fail.
+	bad=$(bad_kernel_lines 5 <"$log") || [ $? = 1 ] || rc=1
+	[ -z "$bad" ] || rc=1
+	if [ "$rc" = 0 ]; then
+		echo "ok - $label"
+	else
+		echo "not ok - $label"
+		grep -v '^#' /tmp/case.log | tail -n 20 | sed 's/^/#   /' || true
+		[ -z "$bad" ] || printf '#   kernel: %s\n' "${bad//$'\n'/$'\n'#   kernel: }"
+	fi
+	rm -f "$log"
 	grep '^#' /tmp/case.log || true
 	"${RUN_CASE_CLEANUP:-cleanup_sbull}"
+}
+
+# Is case $1 among SBULL_CASES (all are when it is empty)?
+case_selected() {
+	local c
+	[ -z "${SBULL_CASES:-}" ] && return 0
+	for c in $SBULL_CASES; do
+		[ "${c%.sh}" = "$1" ] && return 0
+	done
+	return 1
+}
+
+# What of its "# Needs:" line the guest lacks, said in words; status 1 if
+# nothing is missing, 2 for a need this function does not know.
+case_missing_needs() {
+	local need needs value m
+	read -ra needs < <(sed -n 's/^# Needs: //p' "$1")
+	for need in "${needs[@]}"; do
+		value=${need#*=}
+		case $need in
+		cpus=*)
+			[ "$(nproc)" -ge "$value" ] ||
+				{ echo "needs $value CPUs, the guest has $(nproc)" && return 0; } ;;
+		mem=*)
+			[ "$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)" -ge "$value" ] ||
+				{ echo "needs $value MiB of memory" && return 0; } ;;
+		modules=*)
+			for m in ${value//,/ }; do
+				modprobe -n -q "$m" ||
+					{ echo "needs module $m, which this kernel lacks" && return 0; }
+			done ;;
+		*) echo "unknown need $need in $1" && return 2 ;;
+		esac
+	done
+	return 1
 }
 
 # sbull's statistics and tracepoints, for the cases that watch the driver.

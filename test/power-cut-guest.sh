@@ -101,8 +101,10 @@ write() {
 while [ $# -ge 2 ]; do
 	case $1 in
 	verify)
-		# In a subshell: fail() ends the step, not the script.
-		if (verify "$2") 2>/tmp/verify.err; then
+		# In a subshell: fail() ends the step, not the script. Waited
+		# for, not tested with `if`, which would turn set -e off in it.
+		(verify "$2") 2>/tmp/verify.err &
+		if wait $!; then
 			echo "power-cut: verified $2 $(cat /tmp/power-cut.n)"
 		else
 			echo "power-cut: verify failed $2: $(grep FAIL /tmp/verify.err || tail -n 1 /tmp/verify.err)"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: fio verify on all four devices at once, 8 jobs of mixed reads and writes
 # All four devices at once: 8 jobs of mixed random reads and writes, two per
 # device on separate halves, every written block verified at the end.
 # Usage: fio-all-devices.sh MODE

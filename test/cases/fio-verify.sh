@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: fio writes crc32c-checked blocks, the page cache is dropped, every block reads back verified
 # fio writes random blocks with crc32c checksums, the page cache is dropped,
 # and a second pass reads every block back through the device and verifies
 # it. Four jobs, each on its own 16 MiB quarter of /dev/sbulla.

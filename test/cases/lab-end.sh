@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: lab 6: I/O at the end of the disk never becomes a bio
 # Lab 6 (docs/labs.md): I/O at the end of the disk is stopped before it
 # becomes a bio: a write gets ENOSPC, a read returns nothing, and sbull
 # counts nothing at all.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: lab 4: no flush reaches a disk without a write cache
 # Lab 4 (docs/labs.md): sbull says it has no volatile write cache, so an
 # fsync's flush is completed by the block layer and never reaches sbull.
 set -euo pipefail

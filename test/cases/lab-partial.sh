@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: lab 3: simple mode completes a request segment by segment
 # Lab 3 (docs/labs.md): a 64 KiB direct read is one request; simple mode
 # completes it segment by segment (16 partial completions, the last with
 # nothing left), mq mode all at once (none).

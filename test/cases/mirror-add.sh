@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Case: mirror: a leg added under fio is resynced and holds the store
+# Needs: modules=dm-delay
 # A leg added at run time, under fio's verified writes, is resynced from the
 # store while the writes go on, and ends up holding the store byte for byte,
 # the writes made during its resync included. Removing the first leg then

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Case: mirror: all legs failed: writes get EIO, reads work
+# Needs: modules=brd,dm-flakey
 # When every leg has failed, writes fail with EIO and reads still return
 # what was written before. The legs are device-mapper devices, one over a
 # virtio disk and one over brd, switched to the error target.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: mirror: a bad leg is refused with one clear error, nothing left, devices untouched
 # A bad leg fails the load with one kernel error line naming it, leaves
 # nothing registered, and leaves the devices named untouched; at run time,
 # a bad `add` (or other command) written to the legs file is refused with
@@ -79,9 +80,9 @@ refused() {
 	echo "# '$1': $(sed 's/.*: //' /tmp/must_fail.out)"
 	[ -z "${2:-}" ] || [ "$(range_sum "$2")" = "$sum" ] || fail "'$1' changed $2"
 	[ "$(cat "$LEGS")" = "$table" ] || fail "'$1' changed the legs table: $(cat "$LEGS")"
-	lines=$(echo "$log" | grep -c 'sbull: ' || true)
+	lines=$(echo "$log" | sbull_lines | grep -c . || true)
 	[ "$lines" = 1 ] || fail "'$1': expected one kernel line from sbull, got $lines: $log"
-	echo "#   $(echo "$log" | grep 'sbull: ' | sed 's/^\[[^]]*\] //')"
+	echo "#   $(echo "$log" | sbull_lines | sed 's/^\[[^]]*\] //')"
 }
 
 if [ "$kind" = runtime ]; then
@@ -112,15 +113,15 @@ for range in "${checked[@]}"; do
 	before[$range]=$(range_sum "$range")
 done
 log=$(kernel_log_during must_fail modprobe sbull request_mode="$mode" "${params[@]}" legs="$legs")
-echo "$log" | grep 'sbull: ' | sed 's/^/# /'
+echo "$log" | sbull_lines | sed 's/^/# /'
 assert_no_sbull_left
 for range in "${checked[@]}"; do
 	[ "$(range_sum "$range")" = "${before[$range]}" ] ||
 		fail "the failed load changed $range (DEV:FIRST_SECTOR:SECTORS)"
 done
-lines=$(echo "$log" | grep -c 'sbull: ' || true)
+lines=$(echo "$log" | sbull_lines | grep -c . || true)
 [ "$lines" = 1 ] || fail "expected one kernel line from sbull, got $lines: $log"
-echo "$log" | grep 'sbull: ' | grep -qF -- "$named" ||
+echo "$log" | sbull_lines | grep -qF -- "$named" ||
 	fail "the error does not name $named: $log"
 
 # Regions that touch without overlapping are fine.

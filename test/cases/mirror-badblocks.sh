@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Case: mirror: a null_blk leg with bad blocks is failed, writes go on
+# Needs: modules=null_blk
 # A leg on a memory-backed null_blk device that grows bad blocks: the write
 # that hits them still succeeds (the virtio leg took it), the null_blk leg
 # is failed and counted, and the store and the good leg agree.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Case: mirror: a leg failing writes under fio verify is failed alone, uevent, resync
+# Needs: modules=dm-flakey
 # A leg that starts failing writes under fio's verified random writes is
 # taken out of service (state failed, errors counted, one uevent) while fio
 # sees no error and the other leg keeps every byte; `resync` brings the leg

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: mirror: ext4 survives rmmod and a reload from the legs; the newest generation wins
 # The store outlives the module: ext4 files written with two legs come back,
 # byte for byte and fsck-clean, after rmmod and a modprobe with the same
 # legs; a clean unload leaves every leg holding the store and the reload

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: nr_hw_queues and queue_depth shape the tag set
 # nr_hw_queues and queue_depth shape the blk-mq tag set, as sysfs shows, and
 # no I/O scheduler is chosen for sbull even with a single hardware queue,
 # and a 1 MiB direct read reaches sbull as one request, not cut at 127 KiB.

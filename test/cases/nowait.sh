@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: RWF_NOWAIT direct I/O is taken (io_uring submits inline)
 # The disk takes REQ_NOWAIT I/O: an O_DIRECT pwritev2/preadv2 with
 # RWF_NOWAIT succeeds and the data reads back (a disk without NOWAIT
 # support fails it with EOPNOTSUPP, and io_uring punts its I/O to workers).

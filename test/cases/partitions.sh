@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: partitions from sfdisk stay apart; HDIO_GETGEO answers
 # Two partitions appear after sfdisk; a filesystem made and filled on the
 # first leaves the second untouched; HDIO_GETGEO answers LDD3's geometry.
 # Usage: partitions.sh MODE

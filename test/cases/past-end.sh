@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: the last sector works; I/O past the end fails alone and changes nothing
 # The last sector can be written and read; I/O past the end fails alone:
 # a write gets ENOSPC, a read gets end of file, a discard or write-zeroes
 # gets EINVAL, and the device's data is unchanged.

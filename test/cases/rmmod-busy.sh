@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: rmmod while mounted fails and loses nothing
 # rmmod while a device is mounted fails, and the filesystem loses nothing.
 # Usage: rmmod-busy.sh MODE
 set -euo pipefail

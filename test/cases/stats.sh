@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: sysfs statistics count bios, requests, segments, bytes exactly
 # /sys/block/sbulla/sbull/ counts what reached the driver: bios, requests,
 # segments and bytes of known direct I/O, discards and write-zeroes, and
 # reset zeroes it all. Flushes stay at 0: the block layer drops them for a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: trace-cmd lists, records and reports sbull's events
 # sbull's events are visible to trace-cmd as well: listed, recorded around
 # one 8 KiB direct read in simple mode, and reported.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: make trace-demo tells each mode's story
 # make trace-demo's story holds what it promises: for each mode, the system
 # calls, the block layer's events and sbull's, down to the two segments of
 # the direct read into a buffer 512 bytes into a page.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: tracepoints show each bio, request and segment
 # sbull's tracepoints tell how each path walked an I/O: a 12 KiB direct
 # write is one bio or request of three page segments (simple mode completes
 # them one by one), and a 4 KiB direct read into a buffer at page offset 512
