@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Case: ext4 files survive drop_caches, fsck -fn, remount
 # ext4 round trip: a tree of files of mixed sizes survives sync, a dropped
 # page cache, umount, a forced fsck and a remount, byte for byte.
 # Usage: ext4.sh MODE
