@@ -208,23 +208,39 @@ if [ -n "$shell" ]; then
 	"${qemu[@]}" -chardev "stdio,id=con,mux=on,signal=off,logfile=$results/console.log" \
 		-serial chardev:con -mon chardev=con || qemu_status=$?
 else
-	timeout -k 10 "$timeout" "${qemu[@]}" \
-		-chardev "file,id=con,path=$results/console.log,append=on" \
-		-serial chardev:con &
-	qpid=$!
-	pids+=("$qpid")
-	# Copy a file as it grows, until QEMU has ended and it is read to the end.
-	follow() { tail -n +1 -s 0.1 -f --pid="$qpid" "$1"; }
-	follow "$run/stdout" &
-	pids+=($!)
-	follow "$run/stderr" >&2 &
-	pids+=($!)
-	if [ "${V:-}" = 1 ]; then
-		follow "$results/console.log" >&2 &
+	# A guest that dies before its init has switched to the host root
+	# (no sbull code has run yet) is booted once more: under a loaded
+	# host, TCG has been seen to crash a kernel while it patches its own
+	# code at boot ("Oops: int3" in sched_clock_cpu).
+	for attempt in 1 2; do
+		timeout -k 10 "$timeout" "${qemu[@]}" \
+			-chardev "file,id=con,path=$results/console.log,append=on" \
+			-serial chardev:con &
+		qpid=$!
+		pids+=("$qpid")
+		# Copy a file as it grows, until QEMU has ended and it is read
+		# to the end.
+		follow() { tail -n +1 -s 0.1 -f --pid="$qpid" "$1"; }
+		follow "$run/stdout" &
 		pids+=($!)
-	fi
-	wait "$qpid" || qemu_status=$?
-	wait "${pids[@]:1}"
+		follow "$run/stderr" >&2 &
+		pids+=($!)
+		if [ "${V:-}" = 1 ]; then
+			follow "$results/console.log" >&2 &
+			pids+=($!)
+		fi
+		qemu_status=0
+		wait "$qpid" || qemu_status=$?
+		wait "${pids[@]:1}"
+		pids=()
+		if [ "$attempt" = 2 ] || [ -s "$run/status" ] ||
+			grep -q 'sbull-guest: init done' "$results/console.log"; then
+			break
+		fi
+		echo "guest.sh: the guest died while booting, before its init was done; booting again (see console-boot-failed.log)" >&2
+		mv "$results/console.log" "$results/console-boot-failed.log"
+		touch "$results/console.log"
+	done
 fi
 
 rc=$(cat "$run/status")

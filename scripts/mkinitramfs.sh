@@ -88,6 +88,8 @@ mkdir -p /newroot/results
 mount -t 9p -o "$p9" results /newroot/results
 # The host's /run would tell programs that systemd runs here.
 mount -t tmpfs -o mode=755 run /newroot/run
+# guest.sh looks for this line: the guest booted.
+echo "sbull-guest: init done" >/dev/kmsg
 for fs in proc sys dev; do
 	mount --move "/$fs" "/newroot/$fs"
 done
