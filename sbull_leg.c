@@ -4,10 +4,17 @@
  *
  * A leg is a region of another block device: a 4 KiB header, then a copy
  * of the store. The header names the mirror set (a UUID), the store's
- * geometry, a generation and whether the set was shut down cleanly. The
- * generation goes up at each load and each change of the set of legs in
- * service, on the legs still in service only: a leg that failed or missed
- * a load is behind, and is resynced rather than trusted.
+ * geometry, a history and whether the set was shut down cleanly.
+ *
+ * The history: each load and each change of the set of legs in service
+ * starts a new epoch, a random 64-bit identity, written with a generation
+ * count to the legs still in service only; the header keeps the epochs
+ * before it, newest first. A leg whose epoch is in another leg's history is
+ * behind it, and is resynced rather than trusted. Two legs whose epochs are
+ * each missing from the other's history were in service apart (each loaded
+ * without the other, say): neither is a copy of the other, and the load
+ * refuses them rather than keep one and silently drop the other's writes.
+ * A counter alone cannot tell: two histories can reach the same number.
  *
  * sbull writes nothing to a device before it has checked the device and
  * found a header of its own there, unless the user asked for the leg to be
@@ -20,6 +27,8 @@
 #include <linux/ioprio.h>
 #include <linux/kobject.h>
 #include <linux/moduleparam.h>
+#include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -28,7 +37,7 @@
 
 #define SBULL_HDR_BYTES		(SBULL_HDR_SECTORS << SECTOR_SHIFT)
 #define SBULL_HDR_MAGIC		"SBULLMIR"
-#define SBULL_HDR_VERSION	1
+#define SBULL_HDR_VERSION	2
 /* Restore and resync move the store in chunks of this many sectors. */
 #define SBULL_RESTORE_CHUNK	(8U << (20 - SECTOR_SHIFT))
 #define SBULL_RESYNC_CHUNK	(1U << (20 - SECTOR_SHIFT))
@@ -42,7 +51,7 @@ MODULE_PARM_DESC(legs,
 static bool legs_init;
 module_param(legs_init, bool, 0444);
 MODULE_PARM_DESC(legs_init,
-		 "Initialise legs that carry no sbull header of the set (their content is lost)");
+		 "Initialise the legs given, which must carry no sbull header (their content is lost)");
 
 /* The header's state field. */
 enum sbull_hdr_state {
@@ -58,8 +67,11 @@ enum sbull_hdr_state {
  * @block_size: the logical block size of the sbull disk
  * @store_bytes: the size of the store
  * @uuid: the mirror set
- * @generation: see the top of this file
+ * @generation: epochs so far, see the top of this file
  * @state: enum sbull_hdr_state
+ * @v1_crc: version 1 ended here, with the crc32 of the fields before it
+ * @epoch: the current epoch; 0 in version 1 headers and resyncing legs
+ * @history: the epochs before it, newest first; 0 for none
  * @crc: crc32 of the fields before it
  */
 struct sbull_leg_header {
@@ -70,15 +82,23 @@ struct sbull_leg_header {
 	u8 uuid[16];
 	__le64 generation;
 	__le32 state;
+	__le32 v1_crc;
+	__le64 epoch;
+	__le64 history[SBULL_HISTORY];
 	__le32 crc;
 } __packed;
+
+static_assert(sizeof(struct sbull_leg_header) <= SBULL_HDR_BYTES);
 
 /* What a header says, once checked against the device. */
 struct sbull_hdr_info {
 	bool ours;		/* sbull's, for a store of this geometry */
+	bool sbull;		/* sbull's, whatever the geometry */
 	uuid_t uuid;
 	u64 generation;
 	u32 state;
+	u64 epoch;
+	u64 history[SBULL_HISTORY];
 };
 
 /* All open legs, of every device, to refuse overlapping regions. */
@@ -126,25 +146,11 @@ static unsigned int sbull_block_size(struct sbull_dev *dev)
 	return queue_logical_block_size(dev->disk->queue);
 }
 
-/* The slots in @state, a bitmap. Under the mirror's lock. */
-static unsigned long sbull_legs_in(struct sbull_mirror *m,
-				   enum sbull_leg_state state)
-{
-	unsigned long legs = 0;
-	unsigned int slot;
-
-	for (slot = 0; slot < SBULL_MAX_LEGS; slot++)
-		if (m->legs[slot].state == state)
-			legs |= BIT(slot);
-	return legs;
-}
-
 static void sbull_set_state(struct sbull_mirror *m, unsigned int slot,
 			    enum sbull_leg_state state)
 {
 	spin_lock_irq(&m->lock);
-	m->legs[slot].state = state;
-	sbull_mirror_update_no_leg_left(m);
+	sbull_mirror_set_state(m, slot, state);
 	spin_unlock_irq(&m->lock);
 }
 
@@ -189,24 +195,51 @@ static int sbull_leg_io(struct sbull_dev *dev, struct sbull_leg *leg,
 	return err ?: (error ? -EIO : 0);
 }
 
-static u32 sbull_hdr_crc(const struct sbull_leg_header *hdr)
+static u32 sbull_hdr_crc(const struct sbull_leg_header *hdr, size_t end)
 {
-	return crc32_le(~0, (const u8 *)hdr,
-			offsetof(struct sbull_leg_header, crc));
+	return crc32_le(~0, (const u8 *)hdr, end);
 }
 
+/* A header sbull wrote, of either version, its crc intact. */
+static bool sbull_hdr_valid(const struct sbull_leg_header *hdr)
+{
+	if (memcmp(hdr->magic, SBULL_HDR_MAGIC, sizeof(hdr->magic)))
+		return false;
+	switch (le32_to_cpu(hdr->version)) {
+	case 1:
+		return le32_to_cpu(hdr->v1_crc) ==
+		       sbull_hdr_crc(hdr, offsetof(struct sbull_leg_header,
+						   v1_crc));
+	case SBULL_HDR_VERSION:
+		return le32_to_cpu(hdr->crc) ==
+		       sbull_hdr_crc(hdr, offsetof(struct sbull_leg_header,
+						   crc));
+	default:
+		return false;
+	}
+}
+
+/* Version 1 headers have no epochs: they read as epoch 0, no history. */
 static void sbull_hdr_decode(struct sbull_dev *dev,
 			     const struct sbull_leg_header *hdr,
 			     struct sbull_hdr_info *info)
 {
-	info->ours = !memcmp(hdr->magic, SBULL_HDR_MAGIC, sizeof(hdr->magic)) &&
-		     le32_to_cpu(hdr->crc) == sbull_hdr_crc(hdr) &&
-		     le32_to_cpu(hdr->version) == SBULL_HDR_VERSION &&
+	bool v2 = le32_to_cpu(hdr->version) == SBULL_HDR_VERSION;
+	unsigned int i;
+
+	memset(info, 0, sizeof(*info));
+	info->sbull = sbull_hdr_valid(hdr);
+	info->ours = info->sbull &&
 		     le64_to_cpu(hdr->store_bytes) == dev->size &&
 		     le32_to_cpu(hdr->block_size) == sbull_block_size(dev);
 	import_uuid(&info->uuid, hdr->uuid);
 	info->generation = le64_to_cpu(hdr->generation);
 	info->state = le32_to_cpu(hdr->state);
+	if (!v2)
+		return;
+	info->epoch = le64_to_cpu(hdr->epoch);
+	for (i = 0; i < SBULL_HISTORY; i++)
+		info->history[i] = le64_to_cpu(hdr->history[i]);
 }
 
 /* Read a leg's header; refuse the leg if it is not ours, unless @init. */
@@ -228,10 +261,17 @@ static int sbull_leg_read_header(struct sbull_dev *dev, struct sbull_leg *leg,
 		goto out;
 	}
 	sbull_hdr_decode(dev, hdr, info);
-	if (info->ours || init)
+	/* init overwrites a device without a header of sbull's, only. */
+	if (info->ours && !init)
 		goto out;
-	if (!memcmp(hdr->magic, SBULL_HDR_MAGIC, sizeof(hdr->magic)))
-		pr_err("%s: %pg holds a leg of a %llu-byte store of %u-byte blocks, %s has %zu of %u; accepted: a leg of the same geometry, or legs_init=1 (\"init\" in sysfs) to overwrite it\n",
+	if (!info->sbull && init)
+		goto out;
+	if (init)
+		pr_err("%s: %pg holds an sbull leg (set %pUb); accepted for init: a device without sbull header (erase its first 4 KiB at sector %llu to reuse it)\n",
+		       what, leg->bdev, &info->uuid,
+		       (unsigned long long)leg->start);
+	else if (info->sbull)
+		pr_err("%s: %pg holds a leg of a %llu-byte store of %u-byte blocks, %s has %zu of %u; accepted: a leg of the same geometry\n",
 		       what, leg->bdev, le64_to_cpu(hdr->store_bytes),
 		       le32_to_cpu(hdr->block_size), sbull_name(dev),
 		       dev->size, sbull_block_size(dev));
@@ -244,14 +284,18 @@ out:
 	return err;
 }
 
-/* Header writes go after a flush and as FUA: the data they vouch for is
- * on the leg's media first.
+/*
+ * Header writes go after a flush and as FUA: the data they vouch for is
+ * on the leg's media first. A resyncing leg's header (@generation 0) has
+ * no epoch: it is no copy of anything yet.
  */
 static int sbull_leg_write_header(struct sbull_dev *dev, unsigned int slot,
 				  enum sbull_hdr_state state, u64 generation)
 {
-	struct sbull_leg *leg = &dev->mirror.legs[slot];
+	struct sbull_mirror *m = &dev->mirror;
+	struct sbull_leg *leg = &m->legs[slot];
 	struct sbull_leg_header *hdr;
+	unsigned int i;
 	int err;
 
 	hdr = kzalloc(SBULL_HDR_BYTES, GFP_NOIO);
@@ -264,7 +308,13 @@ static int sbull_leg_write_header(struct sbull_dev *dev, unsigned int slot,
 	export_uuid(hdr->uuid, &dev->mirror.uuid);
 	hdr->generation = cpu_to_le64(generation);
 	hdr->state = cpu_to_le32(state);
-	hdr->crc = cpu_to_le32(sbull_hdr_crc(hdr));
+	if (generation) {
+		hdr->epoch = cpu_to_le64(m->epoch);
+		for (i = 0; i < SBULL_HISTORY; i++)
+			hdr->history[i] = cpu_to_le64(m->history[i]);
+	}
+	hdr->crc = cpu_to_le32(sbull_hdr_crc(hdr, offsetof(struct sbull_leg_header,
+							   crc)));
 	err = sbull_leg_io(dev, leg, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA |
 			   REQ_SYNC, DM_IO_KMEM, hdr, 0, SBULL_HDR_SECTORS);
 	kfree(hdr);
@@ -273,7 +323,7 @@ static int sbull_leg_write_header(struct sbull_dev *dev, unsigned int slot,
 	return err;
 }
 
-/* Stamp the in-sync legs with the mirror's generation; under @config. */
+/* Stamp the in-sync legs with the mirror's generation. */
 static void sbull_legs_write_headers(struct sbull_dev *dev,
 				     enum sbull_hdr_state state)
 {
@@ -281,6 +331,7 @@ static void sbull_legs_write_headers(struct sbull_dev *dev,
 	unsigned long legs, failed = 0;
 	unsigned int slot;
 
+	lockdep_assert_held(&m->config);
 	spin_lock_irq(&m->lock);
 	legs = sbull_legs_in(m, SBULL_LEG_IN_SYNC);
 	spin_unlock_irq(&m->lock);
@@ -291,11 +342,43 @@ static void sbull_legs_write_headers(struct sbull_dev *dev,
 		sbull_mirror_fail_legs(m, failed);
 }
 
-/* The set of legs in service changed: say so in their headers. */
+/*
+ * The set of legs in service changed: a new epoch, in their headers. The
+ * epoch before it joins the history (version 1's epoch 0 does not).
+ */
 static void sbull_legs_new_generation(struct sbull_dev *dev)
 {
-	dev->mirror.generation++;
+	struct sbull_mirror *m = &dev->mirror;
+
+	if (m->epoch) {
+		memmove(&m->history[1], &m->history[0],
+			sizeof(m->history) - sizeof(m->history[0]));
+		m->history[0] = m->epoch;
+	}
+	do {
+		m->epoch = get_random_u64();
+	} while (!m->epoch);
+	m->generation++;
 	sbull_legs_write_headers(dev, SBULL_HDR_DIRTY);
+}
+
+/*
+ * Say the legs in service in the in-sync legs' headers, a new generation:
+ * the writes held meanwhile may then end (sbull_mirror_end_held(), once
+ * @config is released).
+ */
+static void sbull_legs_commit(struct sbull_dev *dev)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	unsigned int changes;
+
+	lockdep_assert_held(&m->config);
+	spin_lock_irq(&m->lock);
+	changes = m->changes;
+	spin_unlock_irq(&m->lock);
+	if (m->started)
+		sbull_legs_new_generation(dev);
+	sbull_mirror_headers_written(m, changes);
 }
 
 /* The legs waiting for, or in, a resync pass. */
@@ -311,14 +394,17 @@ static unsigned long sbull_legs_resyncing(struct sbull_mirror *m)
 
 /* ---- opening and closing legs ------------------------------------------ */
 
-/* "DEV[:START]": START is what follows the last colon, if it is a number. */
+/*
+ * "DEV[:START]": START is what follows the last colon, if it is a number,
+ * in decimal (a leading 0 is no octal).
+ */
 static int sbull_parse_region(const char *spec, char **path, sector_t *start)
 {
 	const char *colon = strrchr(spec, ':');
 	unsigned long long n;
 
 	*start = 0;
-	if (colon && !kstrtoull(colon + 1, 0, &n)) {
+	if (colon && !kstrtoull(colon + 1, 10, &n)) {
 		*path = kstrndup(spec, colon - spec, GFP_KERNEL);
 		*start = n;
 	} else {
@@ -357,6 +443,11 @@ static int sbull_leg_check(struct sbull_dev *dev, struct sbull_leg *leg,
 
 	if (sbull_is_sbull_disk(bdev)) {
 		pr_err("%s: %pg is an sbull disk; accepted: a block device sbull does not serve\n",
+		       what, bdev);
+		return -EINVAL;
+	}
+	if (bdev_is_zoned(bdev)) {
+		pr_err("%s: %pg is zoned; accepted: a block device that takes writes anywhere\n",
 		       what, bdev);
 		return -EINVAL;
 	}
@@ -414,6 +505,11 @@ static int sbull_leg_attach(struct sbull_dev *dev, unsigned int slot,
 	void *handle = NULL;
 	int err;
 
+	err = sbull_mirror_open(dev);
+	if (err) {
+		kfree(path);
+		return err;
+	}
 	bdev = sbull_open_leg(path, &sbull_leg_holder, &handle);
 	if (IS_ERR(bdev)) {
 		if (PTR_ERR(bdev) == -EACCES || PTR_ERR(bdev) == -EROFS)
@@ -479,21 +575,59 @@ int sbull_legs_parse(int ndevices)
 	return 0;
 }
 
-/* The leg to restore from: ours, complete, of the newest generation. */
+/* A copy of the store as it was at some epoch: a restore source. */
+static bool sbull_hdr_complete(const struct sbull_hdr_info *info)
+{
+	return info->ours && (info->state == SBULL_HDR_CLEAN ||
+			      info->state == SBULL_HDR_DIRTY);
+}
+
+static bool sbull_hdr_same_epoch(const struct sbull_hdr_info *a,
+				 const struct sbull_hdr_info *b)
+{
+	return a->epoch == b->epoch && a->generation == b->generation;
+}
+
+/* Was @b's epoch one of @a's past ones? Version 1 has counters only. */
+static bool sbull_hdr_descends(const struct sbull_hdr_info *a,
+			       const struct sbull_hdr_info *b)
+{
+	unsigned int i;
+
+	if (!a->epoch || !b->epoch)
+		return a->generation > b->generation;
+	for (i = 0; i < SBULL_HISTORY && a->history[i]; i++)
+		if (a->history[i] == b->epoch)
+			return true;
+	return false;
+}
+
+/*
+ * The leg to restore from: a complete one that every other complete leg
+ * is the same as, or behind; of those, a clean one. -1 if no leg is
+ * complete; -2 - i if leg i and leg *@other parted.
+ */
 static int sbull_pick_source(const struct sbull_hdr_info *info,
-			     unsigned int n)
+			     unsigned int n, int *other)
 {
 	int src = -1;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		if (!info[i].ours || info[i].state == SBULL_HDR_RESYNCING)
+		if (!sbull_hdr_complete(&info[i]))
 			continue;
-		if (src < 0 || info[i].generation > info[src].generation ||
-		    (info[i].generation == info[src].generation &&
-		     info[i].state == SBULL_HDR_CLEAN &&
-		     info[src].state != SBULL_HDR_CLEAN))
+		if (src < 0 || sbull_hdr_descends(&info[i], &info[src]) ||
+		    (sbull_hdr_same_epoch(&info[i], &info[src]) &&
+		     info[i].state == SBULL_HDR_CLEAN))
 			src = i;
+	}
+	for (i = 0; src >= 0 && i < n; i++) {
+		if (!sbull_hdr_complete(&info[i]) ||
+		    sbull_hdr_same_epoch(&info[i], &info[src]) ||
+		    sbull_hdr_descends(&info[src], &info[i]))
+			continue;
+		*other = src;
+		return -2 - i;
 	}
 	return src;
 }
@@ -543,25 +677,35 @@ out_close:
  */
 static int sbull_legs_check_set(struct sbull_dev *dev,
 				const struct sbull_hdr_info *info,
-				unsigned int n, int src)
+				unsigned int n, int *src)
 {
 	struct sbull_mirror *m = &dev->mirror;
-	unsigned int i;
+	int first = -1, other = -1, i;
 
 	for (i = 0; i < n; i++) {
 		if (!info[i].ours)
 			continue;
-		if (src < 0) {
-			pr_err("legs=%s=%s: holds an unfinished resync and no leg given holds a complete copy; accepted: the legs of the set with a complete one, or a leg without header and legs_init=1 to start afresh\n",
-			       sbull_name(dev), m->legs[i].path);
-			return -EINVAL;
-		}
-		if (!uuid_equal(&info[i].uuid, &info[src].uuid)) {
+		if (first < 0)
+			first = i;
+		if (!uuid_equal(&info[i].uuid, &info[first].uuid)) {
 			pr_err("legs=%s=%s: belongs to another mirror set than %s; accepted: legs of one set (erase a leg's first 4 KiB to reuse it)\n",
 			       sbull_name(dev), m->legs[i].path,
-			       m->legs[src].path);
+			       m->legs[first].path);
 			return -EINVAL;
 		}
+	}
+	*src = sbull_pick_source(info, n, &other);
+	if (*src <= -2) {
+		i = -2 - *src;
+		pr_err("legs=%s=%s: it and %s hold different histories of the set (generations %llu and %llu: each was in service without the other, or one was away for more than 64 changes); accepted: legs of one history: load with the leg to keep, then \"add\" the other in sysfs to resync it\n",
+		       sbull_name(dev), m->legs[i].path, m->legs[other].path,
+		       info[i].generation, info[other].generation);
+		return -EINVAL;
+	}
+	if (*src < 0 && first >= 0) {
+		pr_err("legs=%s=%s: holds an unfinished resync and no leg given holds a complete copy; accepted: the legs of the set with a complete one, or a leg without header and legs_init=1 to start afresh\n",
+		       sbull_name(dev), m->legs[first].path);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -580,17 +724,22 @@ static int sbull_legs_check_set(struct sbull_dev *dev,
  */
 int sbull_legs_assemble(struct sbull_dev *dev)
 {
-	struct sbull_hdr_info info[SBULL_MAX_LEGS];
 	struct sbull_mirror *m = &dev->mirror;
-	int n, src, i, err = -EINVAL;
+	struct sbull_hdr_info *info;
+	int n, src, i, err;
 
 	m->source = -1;
+	/* A header's history is 512 bytes: too much for eight on the stack. */
+	info = kcalloc(SBULL_MAX_LEGS, sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
 	n = sbull_legs_attach_params(dev, info);
-	if (n <= 0)
+	if (n <= 0) {
+		kfree(info);
 		return n;
+	}
 
-	src = sbull_pick_source(info, n);
-	err = sbull_legs_check_set(dev, info, n, src);
+	err = sbull_legs_check_set(dev, info, n, &src);
 	if (err)
 		goto out_close;
 
@@ -599,23 +748,29 @@ int sbull_legs_assemble(struct sbull_dev *dev)
 	} else {
 		m->uuid = info[src].uuid;
 		m->generation = info[src].generation;
+		m->epoch = info[src].epoch;
+		memcpy(m->history, info[src].history, sizeof(m->history));
 	}
 	for (i = 0; i < n; i++) {
 		bool in_sync = i == src ||
-			(src >= 0 && info[i].ours &&
-			 info[i].generation == m->generation &&
+			(src >= 0 && sbull_hdr_complete(&info[i]) &&
+			 sbull_hdr_same_epoch(&info[i], &info[src]) &&
 			 info[i].state == SBULL_HDR_CLEAN &&
 			 info[src].state == SBULL_HDR_CLEAN);
 
 		m->legs[i].generation = info[i].generation;
-		m->legs[i].state = in_sync ? SBULL_LEG_IN_SYNC :
-					     SBULL_LEG_RESYNCING;
+		spin_lock_irq(&m->lock);
+		sbull_mirror_set_state(m, i, in_sync ? SBULL_LEG_IN_SYNC :
+						       SBULL_LEG_RESYNCING);
+		spin_unlock_irq(&m->lock);
 	}
 	m->source = src;
 	m->nr_legs = n;
 	err = sbull_set_write_cache(dev->disk, true);
-	if (!err)
+	if (!err) {
+		kfree(info);
 		return 0;
+	}
 
 out_close:
 	for (i = 0; i < n; i++) {
@@ -623,6 +778,7 @@ out_close:
 		sbull_leg_close(&m->legs[i]);
 	}
 	m->nr_legs = 0;
+	kfree(info);
 	return err;
 }
 
@@ -687,7 +843,7 @@ void sbull_legs_start(struct sbull_dev *dev)
 			if (sbull_leg_write_header(dev, slot,
 						   SBULL_HDR_RESYNCING, 0))
 				sbull_mirror_fail_legs(m, BIT(slot));
-		queue_work(m->event_wq, &m->resync_work);
+		queue_work(m->resync_wq, &m->resync_work);
 	}
 	mutex_unlock(&m->config);
 }
@@ -777,7 +933,7 @@ void sbull_resync_work(struct work_struct *work)
 	spin_lock_irq(&m->lock);
 	legs = pos == size ? m->resync_legs : 0;
 	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
-		m->legs[slot].state = SBULL_LEG_IN_SYNC;
+		sbull_mirror_set_state(m, slot, SBULL_LEG_IN_SYNC);
 	m->resynced |= legs;
 	m->resync_legs = 0;
 	m->resync_lo = 0;
@@ -794,7 +950,7 @@ void sbull_resync_work(struct work_struct *work)
 		queue_work(m->event_wq, &m->event_work);
 	}
 	if (again)
-		queue_work(m->event_wq, &m->resync_work);
+		queue_work(m->resync_wq, &m->resync_work);
 }
 
 /* Stop a running pass and keep another from starting until this returns. */
@@ -822,8 +978,9 @@ static unsigned int sbull_legs_in_service(struct sbull_mirror *m)
  * @work: the mirror's event_work
  *
  * Each state change is logged once and raises a KOBJ_CHANGE uevent; the
- * legs still in service get a new generation, so that a failed leg is
- * known to be behind at the next load.
+ * legs in sync get a new generation, so that a failed leg is known to be
+ * behind at the next load, and a resynced one in sync; then the writes
+ * held meanwhile end. Process context, on the mirror's event workqueue.
  */
 void sbull_legs_event_work(struct work_struct *work)
 {
@@ -831,15 +988,19 @@ void sbull_legs_event_work(struct work_struct *work)
 					      event_work);
 	struct sbull_dev *dev = sbull_dev_of_mirror(m);
 	unsigned long failed, resynced;
-	unsigned int slot, in_service;
+	unsigned int slot, in_service, noio;
+	bool behind;
 
 	mutex_lock(&m->config);
+	/* Writeback may wait for the writes held here: no I/O for memory. */
+	noio = memalloc_noio_save();
 	spin_lock_irq(&m->lock);
 	failed = m->failed & sbull_legs_in(m, SBULL_LEG_FAILED);
 	resynced = m->resynced & sbull_legs_in(m, SBULL_LEG_IN_SYNC);
 	m->failed = 0;
 	m->resynced = 0;
 	in_service = sbull_legs_in_service(m);
+	behind = m->behind;
 	spin_unlock_irq(&m->lock);
 
 	for_each_set_bit(slot, &failed, SBULL_MAX_LEGS) {
@@ -854,8 +1015,9 @@ void sbull_legs_event_work(struct work_struct *work)
 		       sbull_name(dev));
 	for_each_set_bit(slot, &resynced, SBULL_MAX_LEGS)
 		sbull_leg_uevent(dev, slot, "in_sync");
-	if (m->started && (failed || resynced))
-		sbull_legs_new_generation(dev);
+	if (failed || resynced || behind)
+		sbull_legs_commit(dev);
+	memalloc_noio_restore(noio);
 	mutex_unlock(&m->config);
 	sbull_mirror_end_held(m);
 }
@@ -871,6 +1033,8 @@ void sbull_legs_stop(struct sbull_dev *dev)
 	struct sbull_mirror *m = &dev->mirror;
 	unsigned int slot, clean;
 
+	if (!m->client)		/* never had a leg */
+		return;
 	sbull_resync_stop(m);
 	flush_workqueue(m->wq);		/* the writes still pending */
 	for (slot = 0; slot < SBULL_MAX_LEGS; slot++)
@@ -970,10 +1134,7 @@ static void sbull_set_nr_legs(struct sbull_dev *dev, unsigned int nr)
 		memflags = sbull_freeze_queue(dev->disk->queue);
 		sbull_set_write_cache(dev->disk, true);
 	}
-	spin_lock_irq(&m->lock);
 	WRITE_ONCE(m->nr_legs, nr);
-	sbull_mirror_update_no_leg_left(m);
-	spin_unlock_irq(&m->lock);
 	if (first)
 		sbull_unfreeze_queue(dev->disk->queue, memflags);
 }
@@ -1000,7 +1161,7 @@ static int sbull_legs_add(struct sbull_dev *dev, const char *spec, bool init)
 		return err;
 	/* The store overwrites the leg: only a leg of this very set, or init. */
 	if (!init && !uuid_equal(&info.uuid, &m->uuid)) {
-		pr_err("%s: %pg belongs to another mirror set; accepted: a leg of this set, or \"add %s init\" to overwrite it\n",
+		pr_err("%s: %pg belongs to another mirror set; accepted: a leg of this set, or a device without sbull header and \"add %s init\"\n",
 		       what, m->legs[slot].bdev, spec);
 		err = -EINVAL;
 		goto out_close;
@@ -1016,7 +1177,7 @@ static int sbull_legs_add(struct sbull_dev *dev, const char *spec, bool init)
 	sbull_set_nr_legs(dev, m->nr_legs + 1);
 	pr_info("%s: leg %d added, resyncing\n", what, slot);
 	sbull_leg_uevent(dev, slot, "resyncing");
-	queue_work(m->event_wq, &m->resync_work);
+	queue_work(m->resync_wq, &m->resync_work);
 	return 0;
 
 out_close:
@@ -1024,13 +1185,55 @@ out_close:
 	return err;
 }
 
+/*
+ * Take leg @slot out of service for a remove or a resync, unless that
+ * leaves no complete copy: the last in-sync leg cannot be resynced, nor
+ * removed while other legs are attached; and a failed leg cannot be
+ * resynced while no leg is in sync, as it may hold the newest copy on
+ * disk (unload and load again to restore from it). Checked and done in
+ * one go, as another leg may fail meanwhile. A leg in sync goes offline,
+ * as does any leg being removed; a failed leg to resync stays failed.
+ */
+static int sbull_leg_take_out(struct sbull_dev *dev, unsigned int slot,
+			      const char *verb)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	bool resync = !strcmp(verb, "resync");
+	const char *why = NULL;
+	unsigned long in_sync;
+
+	spin_lock_irq(&m->lock);
+	in_sync = sbull_legs_in(m, SBULL_LEG_IN_SYNC);
+	if (in_sync == BIT(slot) && (resync || m->nr_legs > 1))
+		why = "it holds the only complete copy";
+	else if (resync && !in_sync)
+		why = "no leg is in sync, and it may hold the newest copy";
+	else if (!resync || m->legs[slot].state == SBULL_LEG_IN_SYNC)
+		sbull_mirror_set_state(m, slot, SBULL_LEG_OFFLINE);
+	/* Out of the running resync pass, which never marks it in sync. */
+	if (!why)
+		m->resync_legs &= ~BIT(slot);
+	spin_unlock_irq(&m->lock);
+	if (!why)
+		return 0;
+	pr_err("%s: %s %u: %s; accepted: a leg that is not the last complete copy (add another leg first%s)\n",
+	       sbull_name(dev), verb, slot, why,
+	       resync ? ", or unload and load again to restore from it" :
+			", or remove the others");
+	return -EBUSY;
+}
+
 /* "remove SLOT": out of service, then closed once its writes are done. */
 static int sbull_legs_remove(struct sbull_dev *dev, unsigned int slot)
 {
 	struct sbull_mirror *m = &dev->mirror;
+	int err;
 
+	err = sbull_leg_take_out(dev, slot, "remove");
+	if (err)
+		return err;
+	/* The resync pass may be copying to it: wait for that, too. */
 	sbull_resync_stop(m);
-	sbull_set_state(m, slot, SBULL_LEG_OFFLINE);
 	sbull_mirror_wait_idle(m, slot);
 	pr_info("%s: leg %u (%s:%llu) removed\n", sbull_name(dev), slot,
 		m->legs[slot].path, (unsigned long long)m->legs[slot].start);
@@ -1039,10 +1242,9 @@ static int sbull_legs_remove(struct sbull_dev *dev, unsigned int slot)
 	sbull_set_nr_legs(dev, m->nr_legs - 1);
 	sbull_leg_uevent(dev, slot, "removed");
 
-	if (m->nr_legs)
-		sbull_legs_new_generation(dev);
+	sbull_legs_commit(dev);
 	if (sbull_legs_resyncing(m))
-		queue_work(m->event_wq, &m->resync_work);
+		queue_work(m->resync_wq, &m->resync_work);
 	return 0;
 }
 
@@ -1057,21 +1259,28 @@ static int sbull_legs_resync(struct sbull_dev *dev, unsigned int slot)
 	/*
 	 * Out of service and out of any resync pass until the writes sent
 	 * before it failed have landed: they must not land after the copy.
+	 * Writes completed meanwhile are held until the other legs' headers
+	 * say that it left (sbull_legs_commit()).
 	 */
-	sbull_set_state(m, slot, SBULL_LEG_OFFLINE);
+	err = sbull_leg_take_out(dev, slot, "resync");
+	if (err)
+		return err;
 	sbull_mirror_wait_idle(m, slot);
 	err = sbull_leg_write_header(dev, slot, SBULL_HDR_RESYNCING, 0);
 	if (err) {
 		pr_err("%s: resync %u: cannot write the header of %s (%d)\n",
 		       sbull_name(dev), slot, m->legs[slot].path, err);
 		sbull_set_state(m, slot, SBULL_LEG_FAILED);
+		sbull_leg_uevent(dev, slot, "failed");
+		sbull_legs_commit(dev);
 		return err;
 	}
 	sbull_set_state(m, slot, SBULL_LEG_RESYNCING);
+	sbull_legs_commit(dev);
 	pr_info("%s: leg %u (%s:%llu) resyncing\n", sbull_name(dev), slot,
 		m->legs[slot].path, (unsigned long long)m->legs[slot].start);
 	sbull_leg_uevent(dev, slot, "resyncing");
-	queue_work(m->event_wq, &m->resync_work);
+	queue_work(m->resync_wq, &m->resync_work);
 	return 0;
 }
 
@@ -1104,15 +1313,20 @@ static ssize_t legs_store(struct device *ddev, struct device_attribute *attr,
 {
 	struct sbull_dev *dev = sbull_dev_of(ddev);
 	char *cmd = kstrndup(buf, count, GFP_KERNEL);
+	unsigned int noio;
 	int err;
 
 	if (!cmd)
 		return -ENOMEM;
 	mutex_lock(&dev->mirror.config);
+	/* Writeback may wait for writes held until this returns. */
+	noio = memalloc_noio_save();
 	/* Not before sbull_legs_start(), while the module still loads. */
 	err = dev->mirror.started ? sbull_legs_command(dev, strim(cmd)) :
 				    -EBUSY;
+	memalloc_noio_restore(noio);
 	mutex_unlock(&dev->mirror.config);
+	sbull_mirror_end_held(&dev->mirror);
 	kfree(cmd);
 	return err ?: count;
 }

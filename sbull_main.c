@@ -21,6 +21,8 @@
 #include "sbull_stats.h"
 
 #define SBULL_DEFAULT_BYTES	(64UL << 20)	/* per device */
+/* 8 MiB: a memset of a millisecond or so, with the CPU held. */
+#define SBULL_MAX_ZERO_SECTORS	(8U << (20 - SECTOR_SHIFT))
 
 /*
  * The store is allocated at load. Fail quietly and without the OOM killer
@@ -202,6 +204,10 @@ static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev)
 	 * Without sector and segment limits blk-mq would cut requests at
 	 * 127 KiB; the store has no DMA constraint, so let a request grow to
 	 * the block layer's cap (1280 KiB) and its segments to any length.
+	 * A discard or write-zeroes is a memset that ->queue_rq() cannot
+	 * interrupt: blkdev_issue_discard() and blkdev_issue_zeroout(), which
+	 * fstrim, BLKDISCARD and filesystems use, cut them at
+	 * SBULL_MAX_ZERO_SECTORS (bio mode does not split bios itself).
 	 */
 	struct queue_limits lim = {
 		.logical_block_size		= hardsect_size,
@@ -210,8 +216,8 @@ static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev)
 		.max_segments			= USHRT_MAX,
 		.max_segment_size		= UINT_MAX,
 		.discard_granularity		= hardsect_size,
-		.max_hw_discard_sectors		= UINT_MAX,
-		.max_write_zeroes_sectors	= UINT_MAX,
+		.max_hw_discard_sectors		= SBULL_MAX_ZERO_SECTORS,
+		.max_write_zeroes_sectors	= SBULL_MAX_ZERO_SECTORS,
 	};
 
 	if (sbull_mode == SBULL_RM_BIO)
@@ -251,14 +257,12 @@ static int sbull_setup_device(struct sbull_dev *dev, int which)
 	err = sbull_stats_alloc(dev);
 	if (err)
 		goto out_free_data;
-	err = sbull_mirror_init(dev);
-	if (err)
-		goto out_free_stats;
+	sbull_mirror_init(dev);
 
 	disk = sbull_alloc_disk(dev);
 	if (IS_ERR(disk)) {
 		err = PTR_ERR(disk);
-		goto out_destroy_mirror;
+		goto out_free_stats;
 	}
 	dev->disk = disk;
 
@@ -276,8 +280,6 @@ static int sbull_setup_device(struct sbull_dev *dev, int which)
 		sbull_free_device(dev);
 	return err;
 
-out_destroy_mirror:
-	sbull_mirror_destroy(dev);
 out_free_stats:
 	sbull_stats_free(dev);
 out_free_data:

@@ -10,7 +10,8 @@
  * dm_io() may for memory. So a work item takes the writes and calls dm_io()
  * asynchronously, one call for all the legs of a write, from the store
  * (DM_IO_VMA); dm-io's notify callback, in interrupt context, ends the
- * original bio or request once every leg has answered. Bit i of the error
+ * original bio or request once every leg has answered, or holds it while
+ * the legs' headers are behind a change of the legs in service. Bit i of the error
  * bitset it gets is region i of that call: a leg with its bit set failed.
  *
  * While a resync copies the store to a leg (sbull_leg.c), a write reaches
@@ -27,21 +28,78 @@
 #include "sbull_trace.h"
 
 /**
- * sbull_mirror_update_no_leg_left - note whether any leg is left in service
- * @m: the mirror, whose lock is held after a change of the legs' states
+ * sbull_mirror_set_state - change a leg's state, and what follows from it
+ * @m: the mirror, whose lock is held
+ * @slot: the leg
+ * @state: its new state
  *
- * The data path reads the result without the lock.
+ * A leg entering or leaving the in-sync set makes the headers behind:
+ * until a new generation is on the in-sync legs, a leg that left still
+ * claims what they claim, and a leg that joined still says it is
+ * resyncing. Every write completed meanwhile is held (see
+ * sbull_mirror_complete()). The data path reads @no_leg_left and
+ * @no_complete_copy without the lock.
  */
-void sbull_mirror_update_no_leg_left(struct sbull_mirror *m)
+void sbull_mirror_set_state(struct sbull_mirror *m, unsigned int slot,
+			    enum sbull_leg_state state)
 {
-	unsigned int slot, usable = 0;
+	unsigned int in_sync, resyncing, failed;
+
+	lockdep_assert_held(&m->lock);
+	if ((m->legs[slot].state == SBULL_LEG_IN_SYNC) !=
+	    (state == SBULL_LEG_IN_SYNC)) {
+		m->behind = true;
+		m->changes++;
+	}
+	m->legs[slot].state = state;
+	in_sync = hweight_long(sbull_legs_in(m, SBULL_LEG_IN_SYNC));
+	resyncing = hweight_long(sbull_legs_in(m, SBULL_LEG_RESYNCING));
+	failed = hweight_long(sbull_legs_in(m, SBULL_LEG_FAILED));
+	/* Legs being removed or readied for a resync count for neither. */
+	WRITE_ONCE(m->no_leg_left, failed && !in_sync && !resyncing);
+	WRITE_ONCE(m->no_complete_copy, (failed || resyncing) && !in_sync);
+}
+
+/**
+ * sbull_legs_in - the legs in a state
+ * @m: the mirror, whose lock is held
+ * @state: the state
+ *
+ * Return: the slots in @state, a bitmap.
+ */
+unsigned long sbull_legs_in(struct sbull_mirror *m, enum sbull_leg_state state)
+{
+	unsigned long legs = 0;
+	unsigned int slot;
 
 	lockdep_assert_held(&m->lock);
 	for (slot = 0; slot < SBULL_MAX_LEGS; slot++)
-		if (m->legs[slot].state == SBULL_LEG_IN_SYNC ||
-		    m->legs[slot].state == SBULL_LEG_RESYNCING)
-			usable++;
-	WRITE_ONCE(m->no_leg_left, m->nr_legs && !usable);
+		if (m->legs[slot].state == state)
+			legs |= BIT(slot);
+	return legs;
+}
+
+/* Fail the legs of @legs still in service; true if one was. */
+static bool __sbull_mirror_fail_legs(struct sbull_mirror *m,
+				     unsigned long legs)
+{
+	unsigned int slot;
+	bool news = false;
+
+	lockdep_assert_held(&m->lock);
+	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS) {
+		struct sbull_leg *leg = &m->legs[slot];
+
+		leg->errors++;
+		if (leg->state != SBULL_LEG_IN_SYNC &&
+		    leg->state != SBULL_LEG_RESYNCING)
+			continue;
+		sbull_mirror_set_state(m, slot, SBULL_LEG_FAILED);
+		m->resync_legs &= ~BIT(slot);
+		m->failed |= BIT(slot);
+		news = true;
+	}
+	return news;
 }
 
 /**
@@ -55,24 +113,10 @@ void sbull_mirror_update_no_leg_left(struct sbull_mirror *m)
 void sbull_mirror_fail_legs(struct sbull_mirror *m, unsigned long legs)
 {
 	unsigned long flags;
-	unsigned int slot;
-	bool news = false;
+	bool news;
 
 	spin_lock_irqsave(&m->lock, flags);
-	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS) {
-		struct sbull_leg *leg = &m->legs[slot];
-
-		leg->errors++;
-		if (leg->state != SBULL_LEG_IN_SYNC &&
-		    leg->state != SBULL_LEG_RESYNCING)
-			continue;
-		leg->state = SBULL_LEG_FAILED;
-		m->resync_legs &= ~BIT(slot);
-		m->failed |= BIT(slot);
-		news = true;
-	}
-	if (news)
-		sbull_mirror_update_no_leg_left(m);
+	news = __sbull_mirror_fail_legs(m, legs);
 	spin_unlock_irqrestore(&m->lock, flags);
 	if (news)
 		queue_work(m->event_wq, &m->event_work);
@@ -102,12 +146,66 @@ void sbull_mirror_wait_idle(struct sbull_mirror *m, unsigned int slot)
 	wait_var_event(inflight, !atomic_read(inflight));
 }
 
+/* A write that promises durability: a flush, or FUA. */
+static bool sbull_mio_durable(const struct sbull_mirror_io *mio)
+{
+	return (mio->opf & (REQ_PREFLUSH | REQ_FUA)) ||
+	       (mio->opf & REQ_OP_MASK) == REQ_OP_FLUSH;
+}
+
+/*
+ * How a write that reached the legs in service ends: EIO if none is left;
+ * EIO too for a flush or FUA write when no leg holds a complete copy (the
+ * others are resyncing): it would promise what no leg can keep.
+ */
+static blk_status_t sbull_mirror_status(struct sbull_mirror *m,
+					const struct sbull_mirror_io *mio)
+{
+	if (READ_ONCE(m->no_leg_left))
+		return BLK_STS_IOERR;
+	if (sbull_mio_durable(mio) && READ_ONCE(m->no_complete_copy))
+		return BLK_STS_IOERR;
+	return BLK_STS_OK;
+}
+
+/*
+ * End a write that the legs in service took (@failed: those that did not,
+ * now failed), or hold it while the headers are behind: a crash before the
+ * survivors' headers say that a leg left must not let that leg, which
+ * lacks the write, be the one the store is restored from. dm-raid1 holds
+ * such writes for its log in the same way. Any context.
+ */
+static void sbull_mirror_complete(struct sbull_mirror *m,
+				  struct sbull_mirror_io *mio,
+				  unsigned long failed)
+{
+	unsigned long flags;
+	bool hold, news = false;
+
+	spin_lock_irqsave(&m->lock, flags);
+	if (failed)
+		news = __sbull_mirror_fail_legs(m, failed);
+	hold = m->behind;
+	if (hold)
+		llist_add(&mio->node, &m->held);
+	spin_unlock_irqrestore(&m->lock, flags);
+	/*
+	 * Queued for news, and at every hold: a failure on a leg that had
+	 * already failed is no news, but the write it holds must end.
+	 */
+	if (hold || news)
+		queue_work(m->event_wq, &m->event_work);
+	if (!hold)
+		mio->end_io(mio, sbull_mirror_status(m, mio));
+}
+
 /**
  * sbull_mirror_endio - dm-io's notify callback: end the original I/O
  * @error: dm-io's error bitset, bit i for region i of the call
  * @context: the &struct sbull_mirror_io
  *
  * Called in any context, interrupt context included: it must not sleep.
+ * A write that no leg took fails; one that some took stands.
  */
 void sbull_mirror_endio(unsigned long error, void *context)
 {
@@ -117,38 +215,55 @@ void sbull_mirror_endio(unsigned long error, void *context)
 	unsigned long failed = sbull_failed_legs(legs, error);
 
 	trace_sbull_mirror_done(mio, error);
-	if (!failed) {
-		mio->end_io(mio, BLK_STS_OK);	/* @mio is gone after this */
-	} else if (failed == legs) {
+	/*
+	 * The failures are taken before the legs are put: a leg readied for
+	 * a resync once idle must not be failed by an error from before.
+	 */
+	if (failed == legs) {
 		sbull_mirror_fail_legs(m, failed);
+		sbull_mirror_put_legs(m, legs);
 		mio->end_io(mio, BLK_STS_IOERR);
 	} else {
-		/*
-		 * The write stands, on the legs that took it; but the failed
-		 * leg still claims to be in sync. Like dm-raid1, hold the
-		 * write until the event work has given the survivors a new
-		 * generation: a crash in between must not let the failed leg
-		 * be the one the store is restored from.
-		 */
-		llist_add(&mio->node, &m->held);
-		sbull_mirror_fail_legs(m, failed);
+		sbull_mirror_complete(m, mio, failed);
+		sbull_mirror_put_legs(m, legs);
 	}
-	sbull_mirror_put_legs(m, legs);
 }
 
 /**
- * sbull_mirror_end_held - end the writes held for a leg failure
- * @m: the mirror, whose survivors' headers now carry the new generation
+ * sbull_mirror_end_held - end the writes held while the headers were behind
+ * @m: the mirror, whose in-sync legs' headers now carry the new generation
+ *
+ * Process context (the event work item, a leg command).
  */
 void sbull_mirror_end_held(struct sbull_mirror *m)
 {
-	struct llist_node *list = llist_del_all(&m->held);
-	blk_status_t status = READ_ONCE(m->no_leg_left) ? BLK_STS_IOERR :
-							  BLK_STS_OK;
 	struct sbull_mirror_io *mio, *next;
+	struct llist_node *list;
 
+	spin_lock_irq(&m->lock);
+	list = m->behind ? NULL : llist_del_all(&m->held);
+	spin_unlock_irq(&m->lock);
 	llist_for_each_entry_safe(mio, next, list, node)
-		mio->end_io(mio, status);
+		mio->end_io(mio, sbull_mirror_status(m, mio));
+}
+
+/**
+ * sbull_mirror_headers_written - the headers say all changes up to @changes
+ * @m: the mirror
+ * @changes: the count of changes taken before the headers were written
+ *
+ * The held writes may then end (sbull_mirror_end_held()), unless a leg
+ * left service meanwhile.
+ */
+void sbull_mirror_headers_written(struct sbull_mirror *m,
+				  unsigned int changes)
+{
+	spin_lock_irq(&m->lock);
+	if (m->changes == changes)
+		m->behind = false;
+	spin_unlock_irq(&m->lock);
+	/* A flush may wait for a resync that this change ended. */
+	sbull_mirror_resume_deferred(m);
 }
 
 static sector_t sbull_mio_end(const struct sbull_mirror_io *mio)
@@ -156,10 +271,17 @@ static sector_t sbull_mio_end(const struct sbull_mirror_io *mio)
 	return mio->sector + mio->nr_sectors;
 }
 
-/* Does the write overlap what the resync is copying, or straddle its edge? */
+/*
+ * Must the write wait for the resync? If it overlaps what the resync is
+ * copying, or straddles its edge; and a flush or FUA write while no leg is
+ * in sync, until the resync has made one that is (or stopped).
+ */
 static bool sbull_mirror_must_wait(struct sbull_mirror *m,
 				   const struct sbull_mirror_io *mio)
 {
+	if (sbull_mio_durable(mio) && m->no_complete_copy &&
+	    sbull_legs_in(m, SBULL_LEG_RESYNCING))
+		return true;
 	return m->resync_legs && mio->nr_sectors &&
 	       sbull_mio_end(mio) > m->resync_lo && mio->sector < m->resync_hi;
 }
@@ -256,8 +378,7 @@ static void sbull_mirror_issue(struct sbull_mirror *m,
 		return;
 
 	if (!n) {	/* every leg failed, or the resync will copy it */
-		mio->end_io(mio, READ_ONCE(m->no_leg_left) ? BLK_STS_IOERR :
-							      BLK_STS_OK);
+		sbull_mirror_complete(m, mio, 0);
 		return;
 	}
 	req.bi_opf = sbull_mirror_opf(mio, zeroes);
@@ -333,15 +454,19 @@ bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op)
 /**
  * sbull_mirror_may_write - refuse writes once every leg has failed
  * @dev: the sbull device
- * @op: the operation about to change the store
+ * @opf: the operation and flags of the I/O about to change the store
  *
  * Checked before the store is touched, so that reads keep returning what
- * the legs hold.
+ * the legs hold. A flush or FUA write with no leg in sync but one
+ * resyncing passes: it waits for the resync when it reaches the legs.
  *
- * Return: BLK_STS_IOERR if no leg is left in service, else BLK_STS_OK.
+ * Return: BLK_STS_IOERR for a write or flush once no leg is left in
+ * service, else BLK_STS_OK.
  */
-blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op)
+blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, blk_opf_t opf)
 {
+	enum req_op op = opf & REQ_OP_MASK;
+
 	if ((op_is_write(op) || op == REQ_OP_FLUSH) &&
 	    READ_ONCE(dev->mirror.no_leg_left))
 		return BLK_STS_IOERR;
@@ -349,12 +474,13 @@ blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op)
 }
 
 /**
- * sbull_mirror_init - set up the mirror of a device, without legs yet
+ * sbull_mirror_init - set up the mirror of a device, without legs
  * @dev: the sbull device
  *
- * Return: 0 or a negative errno.
+ * What the legs need, dm-io's client and the workqueues, comes with the
+ * first leg: sbull_mirror_open().
  */
-int sbull_mirror_init(struct sbull_dev *dev)
+void sbull_mirror_init(struct sbull_dev *dev)
 {
 	struct sbull_mirror *m = &dev->mirror;
 
@@ -366,37 +492,71 @@ int sbull_mirror_init(struct sbull_dev *dev)
 	INIT_WORK(&m->issue_work, sbull_mirror_issue_work);
 	INIT_WORK(&m->event_work, sbull_legs_event_work);
 	INIT_WORK(&m->resync_work, sbull_resync_work);
-	m->client = dm_io_client_create();
-	if (IS_ERR(m->client))
-		return PTR_ERR(m->client);
+}
+
+/* Events queue issue work, resyncs queue events: destroyed in that order. */
+static void sbull_mirror_destroy_wqs(struct sbull_mirror *m)
+{
+	if (m->resync_wq)
+		destroy_workqueue(m->resync_wq);
+	if (m->event_wq)
+		destroy_workqueue(m->event_wq);
+	if (m->wq)
+		destroy_workqueue(m->wq);
+	m->resync_wq = NULL;
+	m->event_wq = NULL;
+	m->wq = NULL;
+}
+
+/**
+ * sbull_mirror_open - make ready for a first leg: dm-io, workqueues
+ * @dev: the sbull device, whose disk is named; under @config, or loading
+ *
+ * Return: 0 or a negative errno.
+ */
+int sbull_mirror_open(struct sbull_dev *dev)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	const char *name = dev->disk->disk_name;
+	struct dm_io_client *client;
+
+	if (m->client)
+		return 0;
+	client = dm_io_client_create();
+	if (IS_ERR(client))
+		return PTR_ERR(client);
 	/*
 	 * Writeback may wait on these writes, held or deferred ones too: both
 	 * queues must make progress under memory pressure. Unbound: nothing
 	 * gains from the submitting CPU, and 7.x warns about a workqueue that
 	 * does not say (WQ_PERCPU, the other choice, is only in 6.17 on).
 	 */
-	m->wq = alloc_workqueue("sbull_mirror", WQ_MEM_RECLAIM | WQ_UNBOUND,
-				0);
-	m->event_wq = alloc_workqueue("sbull_events",
-				      WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	if (!m->wq || !m->event_wq) {
-		if (m->wq)
-			destroy_workqueue(m->wq);
-		if (m->event_wq)
-			destroy_workqueue(m->event_wq);
-		dm_io_client_destroy(m->client);
+	m->wq = alloc_workqueue("%s_mirror", WQ_MEM_RECLAIM | WQ_UNBOUND, 0,
+				name);
+	m->event_wq = alloc_workqueue("%s_events", WQ_MEM_RECLAIM | WQ_UNBOUND,
+				      0, name);
+	m->resync_wq = alloc_workqueue("%s_resync", WQ_MEM_RECLAIM | WQ_UNBOUND,
+				       0, name);
+	if (!m->wq || !m->event_wq || !m->resync_wq) {
+		sbull_mirror_destroy_wqs(m);
+		dm_io_client_destroy(client);
 		return -ENOMEM;
 	}
+	m->client = client;
 	return 0;
 }
 
 /**
- * sbull_mirror_destroy - free what sbull_mirror_init() set up
+ * sbull_mirror_destroy - free what sbull_mirror_open() set up, if it ran
  * @dev: the sbull device, whose legs are closed
  */
 void sbull_mirror_destroy(struct sbull_dev *dev)
 {
-	destroy_workqueue(dev->mirror.wq);
-	destroy_workqueue(dev->mirror.event_wq);
-	dm_io_client_destroy(dev->mirror.client);
+	struct sbull_mirror *m = &dev->mirror;
+
+	if (!m->client)
+		return;
+	sbull_mirror_destroy_wqs(m);
+	dm_io_client_destroy(m->client);
+	m->client = NULL;
 }

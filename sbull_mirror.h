@@ -6,6 +6,33 @@
  * sbull_mirror.c carries the writes to the legs and takes failed legs out
  * of service; sbull_leg.c opens, checks, restores and resyncs legs and
  * keeps their on-disk headers; both share this file.
+ *
+ * Locking and context
+ *
+ * Lock order: @config, then sbull_leg.c's list of open legs, then @lock.
+ * - @lock, a spinlock taken with interrupts off (the notify callback may
+ *   run in interrupt context): the legs' states, the resync window, the
+ *   failed/resynced/behind bookkeeping, entry to @held. Nothing sleeps
+ *   under it.
+ * - @config, a mutex: the set of legs (add, remove, resync commands, the
+ *   event work), every header write, @generation, @epoch and @history,
+ *   @started, and the legs' paths for sysfs.
+ * - Read without a lock on the data path: @nr_legs, @no_leg_left and
+ *   @no_complete_copy (READ_ONCE; a write that races a change is sorted
+ *   out under @lock when it is sent to the legs). A leg's @bdev stays open
+ *   while writes are in flight to it (@inflight).
+ *
+ * Contexts:
+ * - sbull_mirror_write(): the request paths, any context but interrupt;
+ *   it only queues. @issue_work, on @wq, calls dm_io() for the queued
+ *   writes, one work item so writes never wait behind the rest.
+ * - sbull_mirror_endio(): dm-io's notify callback, any context (interrupt
+ *   context with most legs; process context with brd): never sleeps.
+ * - @event_work, on @event_wq: headers, uevents, ending held writes;
+ *   @resync_work, on @resync_wq: the copy to resyncing legs.
+ * - Before add_disk(): sbull_legs_assemble(), sbull_legs_restore() and
+ *   sbull_legs_start(), with no I/O possible. After del_gendisk():
+ *   sbull_legs_stop().
  */
 #ifndef _SBULL_MIRROR_H
 #define _SBULL_MIRROR_H
@@ -24,6 +51,8 @@ struct sbull_dev;
 #define SBULL_MAX_LEGS		8
 /* A leg region: this header, then the store. 4 KiB suits any block size. */
 #define SBULL_HDR_SECTORS	8
+/* Past epochs in each leg's header: a leg away longer cannot be placed. */
+#define SBULL_HISTORY		64
 
 enum sbull_leg_state {
 	SBULL_LEG_UNUSED = 0,	/* free slot */
@@ -63,16 +92,25 @@ struct sbull_leg {
  * struct sbull_mirror - the legs of one sbull device
  * @legs: the slots, as numbered in sysfs
  * @nr_legs: slots in use, failed legs included; 0 is a plain RAM disk
- * @no_leg_left: every leg failed: writes fail with EIO
- * @lock: protects leg states, the resync window and @failed (taken in
- *	interrupt context by the dm-io notify callback)
+ * @no_leg_left: legs failed and none is left in service: writes fail
+ * @no_complete_copy: no leg is in sync, some failed or resync: flushes and
+ *	FUA writes wait for a resync, or fail without one
+ * @behind: an in-sync leg left service and the headers do not say so yet:
+ *	completed writes are held
+ * @changes: counts the in-sync legs leaving service, for @behind
+ * @lock: protects leg states, the resync window, @failed, @resynced,
+ *	@behind, @changes and entry to @held (taken in interrupt context by
+ *	the dm-io notify callback)
  * @config: serialises changes of the leg set and header writes
- * @client: dm-io's mempools for this device
+ * @client: dm-io's mempools for this device; NULL until the first leg
  * @wq: runs @issue_work, alone, so that writes never queue behind the rest
- * @event_wq: runs @event_work and @resync_work
+ *	("sbullX_mirror")
+ * @event_wq: runs @event_work ("sbullX_events"), which ends held writes
+ * @resync_wq: runs @resync_work ("sbullX_resync"), never in @event_wq's way
  * @pending: writes handed over by the request paths, newest first
- * @deferred: writes that overlap the range being resynced
- * @held: writes that a leg failed, ended once the survivors' headers say so
+ * @deferred: writes that overlap the range being resynced, and flushes
+ *	waiting for a resync to make a complete copy
+ * @held: completed writes held while @behind
  * @issue_work: sends @pending to the legs with dm_io()
  * @failed: legs failed since @event_work last ran
  * @resynced: legs whose resync finished since @event_work last ran
@@ -84,6 +122,8 @@ struct sbull_leg {
  * @resync_stop: asks the running resync pass to stop
  * @uuid: the mirror set's identity, in every leg's header
  * @generation: bumped at each load and leg set change
+ * @epoch: the identity of this generation, random; 0 before the first
+ * @history: the epochs before it, newest first (SBULL_HISTORY)
  * @started: headers are being written (sbull_legs_start() ran)
  * @source: the leg the store is restored from at load, or -1
  */
@@ -91,11 +131,15 @@ struct sbull_mirror {
 	struct sbull_leg legs[SBULL_MAX_LEGS];
 	unsigned int nr_legs;
 	bool no_leg_left;
+	bool no_complete_copy;
+	bool behind;
+	unsigned int changes;
 	spinlock_t lock;		/* the states; irq-safe */
 	struct mutex config;		/* the leg set; sleeps */
 	struct dm_io_client *client;
 	struct workqueue_struct *wq;
 	struct workqueue_struct *event_wq;
+	struct workqueue_struct *resync_wq;
 	struct llist_head pending;
 	struct llist_head deferred;
 	struct llist_head held;
@@ -110,13 +154,15 @@ struct sbull_mirror {
 	bool resync_stop;
 	uuid_t uuid;
 	u64 generation;
+	u64 epoch;
+	u64 history[SBULL_HISTORY];
 	bool started;
 	int source;
 };
 
 /**
  * struct sbull_mirror_io - a write on its way to the legs
- * @node: on the mirror's @pending or @deferred list
+ * @node: on the mirror's @pending, @deferred or @held list
  * @dev: the sbull device
  * @opf: operation and flags for the legs (REQ_PREFLUSH, REQ_FUA)
  * @sector: first sector of the write, in the store
@@ -158,16 +204,21 @@ static inline bool sbull_mirrored(struct sbull_mirror *m)
 }
 
 /* sbull_mirror.c */
-int sbull_mirror_init(struct sbull_dev *dev);
+void sbull_mirror_init(struct sbull_dev *dev);
+int sbull_mirror_open(struct sbull_dev *dev);
 void sbull_mirror_destroy(struct sbull_dev *dev);
 bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op);
-blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op);
+blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, blk_opf_t opf);
 void sbull_mirror_write(struct sbull_mirror_io *mio);
 void sbull_mirror_endio(unsigned long error, void *context);
-void sbull_mirror_update_no_leg_left(struct sbull_mirror *m);
+unsigned long sbull_legs_in(struct sbull_mirror *m, enum sbull_leg_state state);
+void sbull_mirror_set_state(struct sbull_mirror *m, unsigned int slot,
+			    enum sbull_leg_state state);
 void sbull_mirror_fail_legs(struct sbull_mirror *m, unsigned long legs);
 void sbull_mirror_resume_deferred(struct sbull_mirror *m);
 void sbull_mirror_end_held(struct sbull_mirror *m);
+void sbull_mirror_headers_written(struct sbull_mirror *m,
+				  unsigned int changes);
 void sbull_mirror_wait_idle(struct sbull_mirror *m, unsigned int slot);
 
 /* sbull_leg.c */
