@@ -43,11 +43,12 @@
 void sbull_mirror_set_state(struct sbull_mirror *m, unsigned int slot,
 			    enum sbull_leg_state state)
 {
+	bool was_in_sync = m->legs[slot].state == SBULL_LEG_IN_SYNC;
+	bool is_in_sync = state == SBULL_LEG_IN_SYNC;
 	unsigned int in_sync, resyncing, failed;
 
 	lockdep_assert_held(&m->lock);
-	if ((m->legs[slot].state == SBULL_LEG_IN_SYNC) !=
-	    (state == SBULL_LEG_IN_SYNC)) {
+	if (was_in_sync != is_in_sync) {
 		m->behind = true;
 		m->changes++;
 	}
