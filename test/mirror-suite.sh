@@ -17,7 +17,7 @@ RUN_CASE_CLEANUP=cleanup_mirror
 
 read -ra modes <<<"${SBULL_MODES:-bio mq simple}"
 for m in "${modes[@]}"; do
-	for c in persist flakey all-fail add flush-discard held no-copy remove-last; do
+	for c in persist flakey all-fail add flush-discard held no-copy remove-last log-writes; do
 		run_case "mirror-$c" "$m"
 	done
 done
