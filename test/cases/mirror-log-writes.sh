@@ -93,7 +93,7 @@ synced_before() {
 # sbull from that brd alone, and check that ext4 mounts, holds f1 to f$3
 # with their checksums, and is fsck-clean. $4 says which replay it is.
 check_replay() {
-	local leg=$1 end=$2 n=$3 what="leg $1, $4" klog start=$SECONDS
+	local leg=$1 end=$2 n=$3 what="leg $1, $4" klog there start=$SECONDS
 	fresh_brd
 	"$replay_log" replay "${legs_logs[leg]}" /dev/ram0 --end "$end" ||
 		fail "$what: replay-log.py replay ${legs_logs[leg]} /dev/ram0 --end $end"
@@ -110,16 +110,17 @@ check_replay() {
 	mkdir -p "$SBULL_MNT"
 	mount -t ext4 /dev/sbulla "$SBULL_MNT" ||
 		fail "$what: ext4 of the replay up to entry $end does not mount (journal replay)"
+	there=$(find "$SBULL_MNT" -maxdepth 1 -type f -printf '%f\n' | sort -V | paste -sd ' ' -)
 	if [ "$n" -gt 0 ] &&
 		! (cd "$SBULL_MNT" && head -n "$n" "$sums" | sha256sum --quiet -c) >/tmp/logw.check 2>&1; then
-		fail "$what: the replay up to entry $end should hold f1 to f$n with their checksums, it has $(cd "$SBULL_MNT" && echo f*): $(grep -v '^sha256sum: WARNING' /tmp/logw.check | tr '\n' ';')"
+		fail "$what: the replay up to entry $end should hold f1 to f$n with their checksums; files there: ${there:-none}; $(grep -v '^sha256sum: WARNING' /tmp/logw.check | tr '\n' ' ')"
 	fi
 	umount "$SBULL_MNT"
 	e2fsck -fn /dev/sbulla >/tmp/fsck.out 2>&1 ||
 		{ cat /tmp/fsck.out >&2; fail "$what: e2fsck -fn of the replay up to entry $end found errors"; }
 	unload_sbull
 	rmmod brd
-	echo "# $what: entries 0 to $end replayed${5:+, equal to $5}, f1 to f$n intact, fsck clean ($((SECONDS - start)) s)"
+	echo "# $what: entries 0 to $end replayed${5:+, equal to $5}, f1 to f$n intact (files there: ${there:-none}), fsck clean ($((SECONDS - start)) s)"
 }
 
 # The index of the last entry of leg $1's log with FLUSH ($2 --flush) or
