@@ -258,8 +258,15 @@ fi
 # The patterns (warnings, oopses, KFENCE, UBSAN, slab reports, hung tasks
 # and RCU stalls) are shared with the test suite's per-case check.
 bad_lines() {
-	local lines
-	lines=$(grep -E -C 3 -f "$repo/scripts/kernel-log-bad.txt") || return 0
+	local lines patterns=$repo/scripts/kernel-log-bad.txt st=0
+	if [ ! -s "$patterns" ]; then
+		echo "guest.sh: no patterns in $patterns: the kernel log is not checked" >&2
+		[ "$rc" != 0 ] || rc=1
+		return
+	fi
+	lines=$(grep -E -C 3 -f "$patterns") || st=$?
+	[ "$st" = 1 ] && return 0
+	[ "$st" = 0 ] || lines="grep failed ($st) on $patterns"
 	echo "guest.sh: bad kernel log lines in $1:" >&2
 	head -n 100 <<<"$lines" >&2
 	[ "$rc" != 0 ] || rc=1
