@@ -58,6 +58,33 @@ store_sum() {
 	checksum_range /dev/sbulla 0 "$STORE_BYTES"
 }
 
+# fio's verified random writes to /dev/sbulla in the background (pid in
+# FIO_PID, output in /tmp/fio.out), held to 400 IOPS (8 MiB in 5 s); back
+# once 2 MiB are written, so that what the caller does next lands mid-run
+# whatever the guest's speed. $1 says what that is, for the failure.
+fio_verify_midrun() {
+	local _
+	fio --name=mirror --filename=/dev/sbulla --rw=randwrite --bs=4k \
+		--direct=1 --ioengine=libaio --iodepth=8 --size=8m \
+		--rate_iops=100000,400 --verify=crc32c --do_verify=1 \
+		--verify_fatal=1 --verify_state_save=0 >/tmp/fio.out 2>&1 &
+	FIO_PID=$!
+	for _ in $(seq 600); do
+		[ "$(stat_of write_bytes)" -lt $((2 << 20)) ] || break
+		sleep 0.1
+	done
+	kill -0 "$FIO_PID" 2>/dev/null ||
+		fail "fio ended before $1: $(cat /tmp/fio.out)"
+}
+
+# fio of fio_verify_midrun() must end without an error or a bad block.
+fio_verify_clean() {
+	wait "$FIO_PID" || { cat /tmp/fio.out >&2; fail "fio failed"; }
+	grep -q 'err= 0' /tmp/fio.out || { cat /tmp/fio.out >&2; fail "fio reported errors"; }
+	! grep -qi 'verify.*fail\|bad magic\|crc32c: verify' /tmp/fio.out ||
+		fail "fio verify errors"
+}
+
 # The leg at sector $2 (default 0) of device $1 must hold the store, byte
 # for byte. No write may be in flight.
 expect_leg_is_store() {

@@ -27,6 +27,7 @@ run_case mirror-diverged "${modes[0]}"
 # leg (mirror-flakey fails one in every mode), and the checks of the leg
 # list.
 run_case mirror-badblocks "${modes[0]}"
-for kind in missing small overlap overlap-disks partition too-many sbull readonly noheader runtime; do
+for kind in missing small overlap overlap-disks partition too-many sbull readonly \
+	noheader init-sbull zoned runtime; do
 	run_case mirror-bad-input "${modes[0]}" "$kind"
 done

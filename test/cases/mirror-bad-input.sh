@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Case: mirror: a bad leg is refused with one clear error, nothing left, devices untouched
+# Needs: modules=null_blk
 # A bad leg fails the load with one kernel error line naming it, leaves
 # nothing registered, and leaves the devices named untouched; at run time,
 # a bad `add` (or other command) written to the legs file is refused with
 # an error and one kernel line, and the legs table stays as it was.
 # Usage: mirror-bad-input.sh MODE missing|small|overlap|overlap-disks|
-#        partition|too-many|sbull|readonly|noheader|runtime
+#        partition|too-many|sbull|readonly|noheader|init-sbull|zoned|runtime
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
 . "$(dirname "$0")/../mirror-lib.sh"
@@ -58,6 +59,18 @@ noheader)
 	dd if=/dev/zero of=/dev/vda bs=4k count=1 oflag=direct status=none
 	params=(ndevices=1 nsectors="$STORE_SECTORS")
 	legs=sbulla=/dev/vda named=/dev/vda ;;
+init-sbull)
+	# legs_init takes only devices without an sbull header: not a leg
+	# of another set, which it would silently destroy.
+	load_mirror "$mode" sbulla=/dev/vda legs_init=1
+	wait_in_sync 0
+	unload_sbull
+	legs=sbulla=/dev/vda named=/dev/vda ;;
+zoned)
+	modprobe null_blk nr_devices=1 zoned=1 zone_size=64 gb=1 ||
+		fail "modprobe null_blk zoned=1"
+	wait_for_dev /dev/nullb0
+	legs=sbulla=/dev/vda,sbulla=/dev/nullb0 named=/dev/nullb0 ;;
 runtime) ;;
 *) fail "unknown kind $kind" ;;
 esac

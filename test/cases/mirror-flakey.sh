@@ -18,25 +18,12 @@ wait_in_sync 0
 wait_in_sync 1
 uevent_listen /tmp/uevents
 
-fio --name=flakey --filename=/dev/sbulla --rw=randwrite --bs=4k --direct=1 \
-	--ioengine=libaio --iodepth=8 --size=8m --rate_iops=100000,400 \
-	--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
-	>/tmp/fio.out 2>&1 &
-fio=$!
-# fio's writes are held to 400 IOPS (8 MiB in 5 s) so that the switch,
-# once 2 MiB are written, lands mid-run whatever the guest's speed.
-for _ in $(seq 600); do
-	[ "$(stat_of write_bytes)" -lt $((2 << 20)) ] || break
-	sleep 0.1
-done
-kill -0 "$fio" 2>/dev/null || fail "fio ended before the leg failed: $(cat /tmp/fio.out)"
+fio_verify_midrun "the leg failed"
 # Up 0 s, down 1000 s: every write fails from now on, reads still work.
 dm_switch sbull-flakey "0 $REGION_SECTORS flakey /dev/vdb 0 0 1000 1 error_writes"
 [ "$(stat_of write_bytes)" -lt $((8 << 20)) ] ||
 	fail "fio had written everything before the switch took effect"
-wait "$fio" || { cat /tmp/fio.out >&2; fail "fio failed"; }
-grep -q 'err= 0' /tmp/fio.out || { cat /tmp/fio.out >&2; fail "fio reported errors"; }
-! grep -qi 'verify.*fail\|bad magic\|crc32c: verify' /tmp/fio.out || fail "fio verify errors"
+fio_verify_clean
 
 expect_leg_state 0 in_sync
 expect_leg_state 1 failed

@@ -12,12 +12,15 @@ set -euo pipefail
 . "$(dirname "$0")/../mirror-lib.sh"
 
 mode=$1
-# The second region starts past sector 0, to check START is honoured.
-legs=sbulla=/dev/vda,sbulla=/dev/vdb:2048
+# The second region starts past sector 0, to check START is honoured, and
+# is written with a leading 0: START is decimal (in octal, 02048 is no
+# number, and 0100 would be sector 64).
+legs=sbulla=/dev/vda,sbulla=/dev/vdb:02048
 
 load_mirror "$mode" "$legs" legs_init=1
 wait_in_sync 0
 wait_in_sync 1
+[ "$(leg_field 1 3)" = 2048 ] || fail "leg 1 starts at $(leg_field 1 3), not 2048: $(cat "$LEGS")"
 mkfs_mount /dev/sbulla "$SBULL_MNT"
 for i in $(seq 8); do
 	head -c $((i * 50000 + i)) /dev/urandom >"$SBULL_MNT/f$i"

@@ -14,18 +14,8 @@ slow=$(dm_create sbull-slow "0 $REGION_SECTORS delay /dev/vda 0 0 /dev/vda 0 50"
 load_mirror "$mode" "sbulla=$slow" legs_init=1
 wait_in_sync 0
 
-fio --name=remove --filename=/dev/sbulla --rw=randwrite --bs=4k --direct=1 \
-	--ioengine=libaio --iodepth=8 --size=8m --rate_iops=100000,400 \
-	--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
-	>/tmp/fio.out 2>&1 &
-fio=$!
-for _ in $(seq 600); do
-	[ "$(stat_of write_bytes)" -lt $((2 << 20)) ] || break
-	sleep 0.1
-done
-kill -0 "$fio" 2>/dev/null || fail "fio ended before the remove: $(cat /tmp/fio.out)"
+fio_verify_midrun "the remove"
 echo "remove 0" >"$LEGS" || fail "remove 0 (the only leg) refused"
 [ -z "$(cat "$LEGS")" ] || fail "legs left after remove: $(cat "$LEGS")"
-wait "$fio" || { cat /tmp/fio.out >&2; fail "fio failed"; }
-grep -q 'err= 0' /tmp/fio.out || { cat /tmp/fio.out >&2; fail "fio reported errors"; }
+fio_verify_clean
 unload_sbull
