@@ -62,8 +62,11 @@ verify() {
 }
 
 write() {
-	local mode=$1
-	dd if=/dev/zero of=/dev/vdc bs=1M count=1 oflag=direct status=none
+	local mode=$1 d
+	# A new set: legs_init takes only legs without an sbull header.
+	for d in /dev/vda /dev/vdb /dev/vdc; do
+		dd if=/dev/zero of="$d" bs=1M count=1 oflag=direct status=none
+	done
 	load_sbull request_mode="$mode" "${params[@]}" legs_init=1
 	# The cut must find a whole mirror, not fresh legs still being copied.
 	wait_in_sync 0
