@@ -7,7 +7,11 @@
 #   SERIES       kernels, default "6.1 6.12 latest" (latest: the newest of
 #                Debian's sid and trixie-backports, see latest-root.sh)
 #   MIRROR_SERIES  kernels that also run the mirror suite and the power
-#                cut, default "6.1 latest" (CI's time: see README)
+#                cut, default "6.1 latest" (CI's time: see README); the
+#                mirror suite's request modes go round them, two a kernel,
+#                so that each mode runs on some kernel and each kernel
+#                runs two (bio mq on the first, mq simple on the second,
+#                simple bio on a third)
 #   CASES        only these cases (names of test/cases/*.sh, or
 #                static-checks, deb, dkms, power-cut), on each kernel;
 #                dkms-guest (the package installed in a guest, 5 minutes
@@ -91,14 +95,29 @@ guest_run() {
 	fi
 }
 
-# The mirror's cases, in a guest with three blank 64 MiB disks for legs.
+# The request modes of the mirror suite on the $1-th kernel of
+# MIRROR_SERIES (from 0), unless SBULL_MODES says.
+mirror_modes() {
+	local all=(bio mq simple)
+	if [ -n "${SBULL_MODES:-}" ]; then
+		echo "$SBULL_MODES"
+	else
+		echo "${all[$1 % 3]} ${all[($1 + 1) % 3]}"
+	fi
+}
+
+# The mirror's cases, in a guest with three blank 64 MiB disks for legs,
+# in the modes $3.
 mirror() {
 	local series=$1 ko=$2 disks start=$SECONDS
+	local SBULL_MODES=$3
+	export SBULL_MODES
 	disks=$(mktemp -d)
 	truncate -s 64M "$disks"/vd{a,b,c}.img
-	guest_run "$series" "mirror suite" --module "$ko" --timeout 1200 \
-		--disk "$disks/vda.img" --disk "$disks/vdb.img" \
-		--disk "$disks/vdc.img" -- test/mirror-suite.sh
+	guest_run "$series" "mirror suite ($SBULL_MODES)" \
+		--module "$ko" --timeout 1200 --disk "$disks/vda.img" \
+		--disk "$disks/vdb.img" --disk "$disks/vdc.img" -- \
+		test/mirror-suite.sh
 	rm -rf "$disks"
 	echo "# [$series] mirror suite: $((SECONDS - start)) s"
 }
@@ -112,7 +131,7 @@ dkms_latest() {
 }
 
 suite() {
-	local series ko deb='' start=$SECONDS t
+	local series ko deb='' start=$SECONDS t nth_mirror=0
 	local -A releases
 
 	step "install the dependencies" scripts/install-deps.sh || return
@@ -142,8 +161,9 @@ suite() {
 		fi
 		if in_list "$series" "$mirror_series"; then
 			if has_cases test/mirror-suite.sh; then
-				mirror "$series" "$ko"
+				mirror "$series" "$ko" "$(mirror_modes "$nth_mirror")"
 			fi
+			nth_mirror=$((nth_mirror + 1))
 			if selected power-cut; then
 				step "[$series] power cut ran to the end" \
 					test/power-cut.sh "$series" "$ko" || true
