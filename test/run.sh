@@ -63,15 +63,10 @@ step() {
 	return "$rc"
 }
 
-# Is $1 (a case or a host job) selected by CASES?
-selected() {
-	local c
-	[ -z "$SBULL_CASES" ] && return 0
-	for c in $SBULL_CASES; do
-		[ "${c%.sh}" = "$1" ] && return 0
-	done
-	return 1
-}
+# case_selected: is $1 (a case or a host job) selected by CASES? The
+# guest runners ask the same question.
+# shellcheck source=test/lib.sh
+. "$repo/test/lib.sh"
 
 # Does the guest runner $1 have a selected case?
 has_cases() {
@@ -140,10 +135,10 @@ suite() {
 			scripts/fetch-kernel.sh "$series") || return
 		echo "# kernel $series: ${releases[$series]}"
 	done
-	if selected static-checks; then
+	if case_selected static-checks; then
 		step "static checks ran to the end" test/static-checks.sh "${releases[@]}" || true
 	fi
-	if (selected deb || selected dkms || selected dkms-guest) &&
+	if (case_selected deb || case_selected dkms || case_selected dkms-guest) &&
 		deb=$(step "make deb" scripts/build-deb.sh); then
 		echo "ok - make deb: sbull-dkms builds, lintian clean"
 		if step "make dkms-install and dkms-remove" test/dkms-tree.sh "$deb"; then
@@ -164,12 +159,12 @@ suite() {
 				mirror "$series" "$ko" "$(mirror_modes "$nth_mirror")"
 			fi
 			nth_mirror=$((nth_mirror + 1))
-			if selected power-cut; then
+			if case_selected power-cut; then
 				step "[$series] power cut ran to the end" \
 					test/power-cut.sh "$series" "$ko" || true
 			fi
 		fi
-		if [ -n "$deb" ] && [ "$series" = latest ] && selected dkms; then
+		if [ -n "$deb" ] && [ "$series" = latest ] && case_selected dkms; then
 			step "[latest] DKMS in the newest kernel's root ran to the end" \
 				dkms_latest "$deb" || true
 		fi
