@@ -759,10 +759,8 @@ int sbull_legs_assemble(struct sbull_dev *dev)
 			 info[src].state == SBULL_HDR_CLEAN);
 
 		m->legs[i].generation = info[i].generation;
-		spin_lock_irq(&m->lock);
-		sbull_mirror_set_state(m, i, in_sync ? SBULL_LEG_IN_SYNC :
-						       SBULL_LEG_RESYNCING);
-		spin_unlock_irq(&m->lock);
+		sbull_set_state(m, i, in_sync ? SBULL_LEG_IN_SYNC :
+						SBULL_LEG_RESYNCING);
 	}
 	m->source = src;
 	m->nr_legs = n;

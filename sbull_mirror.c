@@ -11,8 +11,9 @@
  * asynchronously, one call for all the legs of a write, from the store
  * (DM_IO_VMA); dm-io's notify callback, in interrupt context, ends the
  * original bio or request once every leg has answered, or holds it while
- * the legs' headers are behind a change of the legs in service. Bit i of the error
- * bitset it gets is region i of that call: a leg with its bit set failed.
+ * the legs' headers are behind a change of the legs in service. Bit i of
+ * the error bitset it gets is region i of that call: a leg with its bit
+ * set failed.
  *
  * While a resync copies the store to a leg (sbull_leg.c), a write reaches
  * that leg only once the copy has passed its range, and a write that
@@ -49,7 +50,7 @@ void sbull_mirror_set_state(struct sbull_mirror *m, unsigned int slot,
 
 	lockdep_assert_held(&m->lock);
 	if (was_in_sync != is_in_sync) {
-		m->behind = true;
+		WRITE_ONCE(m->behind, true);
 		m->changes++;
 	}
 	m->legs[slot].state = state;
@@ -183,6 +184,14 @@ static void sbull_mirror_complete(struct sbull_mirror *m,
 	unsigned long flags;
 	bool hold, news = false;
 
+	/*
+	 * The common case takes no lock: a write that every leg it went to
+	 * took is on each of them, so a leg leaving meanwhile has it too.
+	 */
+	if (!failed && !READ_ONCE(m->behind)) {
+		mio->end_io(mio, sbull_mirror_status(m, mio));
+		return;
+	}
 	spin_lock_irqsave(&m->lock, flags);
 	if (failed)
 		news = __sbull_mirror_fail_legs(m, failed);
@@ -261,7 +270,7 @@ void sbull_mirror_headers_written(struct sbull_mirror *m,
 {
 	spin_lock_irq(&m->lock);
 	if (m->changes == changes)
-		m->behind = false;
+		WRITE_ONCE(m->behind, false);
 	spin_unlock_irq(&m->lock);
 	/* A flush may wait for a resync that this change ended. */
 	sbull_mirror_resume_deferred(m);
@@ -280,7 +289,7 @@ static sector_t sbull_mio_end(const struct sbull_mirror_io *mio)
 static bool sbull_mirror_must_wait(struct sbull_mirror *m,
 				   const struct sbull_mirror_io *mio)
 {
-	if (sbull_mio_durable(mio) && m->no_complete_copy &&
+	if (m->no_complete_copy && sbull_mio_durable(mio) &&
 	    sbull_legs_in(m, SBULL_LEG_RESYNCING))
 		return true;
 	return m->resync_legs && mio->nr_sectors &&
@@ -455,7 +464,7 @@ bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op)
 /**
  * sbull_mirror_may_write - refuse writes once every leg has failed
  * @dev: the sbull device
- * @opf: the operation and flags of the I/O about to change the store
+ * @op: the operation about to change the store
  *
  * Checked before the store is touched, so that reads keep returning what
  * the legs hold. A flush or FUA write with no leg in sync but one
@@ -464,10 +473,8 @@ bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op)
  * Return: BLK_STS_IOERR for a write or flush once no leg is left in
  * service, else BLK_STS_OK.
  */
-blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, blk_opf_t opf)
+blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op)
 {
-	enum req_op op = opf & REQ_OP_MASK;
-
 	if ((op_is_write(op) || op == REQ_OP_FLUSH) &&
 	    READ_ONCE(dev->mirror.no_leg_left))
 		return BLK_STS_IOERR;

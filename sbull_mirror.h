@@ -17,9 +17,9 @@
  * - @config, a mutex: the set of legs (add, remove, resync commands, the
  *   event work), every header write, @generation, @epoch and @history,
  *   @started, and the legs' paths for sysfs.
- * - Read without a lock on the data path: @nr_legs, @no_leg_left and
- *   @no_complete_copy (READ_ONCE; a write that races a change is sorted
- *   out under @lock when it is sent to the legs). A leg's @bdev stays open
+ * - Read without a lock on the data path: @nr_legs, @no_leg_left,
+ *   @no_complete_copy and @behind (READ_ONCE; a write that races a change
+ *   is sorted out under @lock when it is sent to the legs, or held). A leg's @bdev stays open
  *   while writes are in flight to it (@inflight).
  *
  * Contexts:
@@ -208,7 +208,7 @@ void sbull_mirror_init(struct sbull_dev *dev);
 int sbull_mirror_open(struct sbull_dev *dev);
 void sbull_mirror_destroy(struct sbull_dev *dev);
 bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op);
-blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, blk_opf_t opf);
+blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op);
 void sbull_mirror_write(struct sbull_mirror_io *mio);
 void sbull_mirror_endio(unsigned long error, void *context);
 unsigned long sbull_legs_in(struct sbull_mirror *m, enum sbull_leg_state state);

@@ -123,7 +123,7 @@ static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio,
 
 	if (!sbull_in_range(dev, sector, bio_sectors(bio)))
 		return BLK_STS_IOERR;
-	if (sbull_mirror_may_write(dev, bio->bi_opf))
+	if (sbull_mirror_may_write(dev, bio_op(bio)))
 		return BLK_STS_IOERR;
 
 	switch (bio_op(bio)) {
@@ -206,7 +206,7 @@ static blk_status_t sbull_do_request(struct sbull_dev *dev,
 	if (req_op(rq) != REQ_OP_FLUSH &&
 	    !sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq)))
 		return BLK_STS_IOERR;
-	if (sbull_mirror_may_write(dev, rq->cmd_flags))
+	if (sbull_mirror_may_write(dev, req_op(rq)))
 		return BLK_STS_IOERR;
 	if (!sbull_rq_moves_data(rq))
 		return sbull_do_nodata(dev, req_op(rq), blk_rq_pos(rq),
