@@ -5,8 +5,8 @@
  * The declarations shared by the files of the driver:
  * sbull_main.c (parameters, device setup and teardown), sbull_queue.c (the
  * request paths), sbull_xfer.c (the accesses to the store), sbull_stats.c
- * (the counters in sysfs), and the mirror: sbull_mirror.c and sbull_leg.c,
- * declared in sbull_mirror.h.
+ * (the counters in sysfs), and the mirror: sbull_mirror.c and the
+ * sbull_leg*.c files, declared in sbull_mirror.h.
  */
 #ifndef _SBULL_H
 #define _SBULL_H

@@ -15,7 +15,7 @@
  * the error bitset it gets is region i of that call: a leg with its bit
  * set failed.
  *
- * While a resync copies the store to a leg (sbull_leg.c), a write reaches
+ * While a resync copies the store to a leg (sbull_leg_resync.c), a write reaches
  * that leg only once the copy has passed its range, and a write that
  * overlaps the chunk being copied waits for the chunk: the leg then never
  * sees an older copy land after a newer write.
@@ -81,6 +81,19 @@ unsigned long sbull_legs_in(struct sbull_mirror *m, enum sbull_leg_state state)
 	return legs;
 }
 
+/**
+ * sbull_legs_in_service - the legs that take writes
+ * @m: the mirror, whose lock is held
+ *
+ * Return: the slots in sync or resyncing, a bitmap.
+ */
+unsigned long sbull_legs_in_service(struct sbull_mirror *m)
+{
+	lockdep_assert_held(&m->lock);
+	return sbull_legs_in(m, SBULL_LEG_IN_SYNC) |
+	       sbull_legs_in(m, SBULL_LEG_RESYNCING);
+}
+
 /* Fail the legs of @legs still in service; true if one was. */
 static bool __sbull_mirror_fail_legs(struct sbull_mirror *m,
 				     unsigned long legs)
@@ -93,8 +106,7 @@ static bool __sbull_mirror_fail_legs(struct sbull_mirror *m,
 		struct sbull_leg *leg = &m->legs[slot];
 
 		leg->errors++;
-		if (leg->state != SBULL_LEG_IN_SYNC &&
-		    leg->state != SBULL_LEG_RESYNCING)
+		if (!sbull_leg_in_service(leg))
 			continue;
 		sbull_mirror_set_state(m, slot, SBULL_LEG_FAILED);
 		m->resync_legs &= ~BIT(slot);
@@ -328,9 +340,7 @@ static unsigned int sbull_mirror_targets(struct sbull_mirror *m,
 
 		if (!sbull_leg_takes(m, slot, mio))
 			continue;
-		where[n].bdev = leg->bdev;
-		where[n].sector = leg->start + SBULL_HDR_SECTORS + mio->sector;
-		where[n].count = mio->nr_sectors;
+		where[n] = sbull_leg_region(leg, mio->sector, mio->nr_sectors);
 		/* Checked each time: SCSI turns it off after a failure. */
 		*zeroes &= bdev_write_zeroes_sectors(leg->bdev) > 0;
 		mio->legs |= BIT(slot);

@@ -4,8 +4,9 @@
  * block devices, through the kernel's dm-io engine.
  *
  * sbull_mirror.c carries the writes to the legs and takes failed legs out
- * of service; sbull_leg.c opens, checks, restores and resyncs legs and
- * keeps their on-disk headers; both share this file.
+ * of service; the sbull_leg*.c files (see sbull_leg.h) open and check
+ * legs, keep their on-disk headers, restore and resync the store and take
+ * commands in sysfs. This file is what the rest of the driver sees.
  *
  * Locking and context
  *
@@ -39,6 +40,7 @@
 
 #include <linux/bitops.h>
 #include <linux/blk_types.h>
+#include <linux/dm-io.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/mutex.h>
@@ -197,6 +199,25 @@ static inline unsigned long sbull_failed_legs(unsigned long legs,
 	return failed;
 }
 
+/* A leg that takes writes: in sync, or being copied to. */
+static inline bool sbull_leg_in_service(const struct sbull_leg *leg)
+{
+	return leg->state == SBULL_LEG_IN_SYNC ||
+	       leg->state == SBULL_LEG_RESYNCING;
+}
+
+/* Store sectors [@sector, @sector + @count) on @leg: past its header. */
+static inline struct dm_io_region sbull_leg_region(const struct sbull_leg *leg,
+						   sector_t sector,
+						   sector_t count)
+{
+	return (struct dm_io_region) {
+		.bdev	= leg->bdev,
+		.sector	= leg->start + SBULL_HDR_SECTORS + sector,
+		.count	= count,
+	};
+}
+
 /* Does the device have legs? Read without a lock on the data path. */
 static inline bool sbull_mirrored(struct sbull_mirror *m)
 {
@@ -212,6 +233,7 @@ blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op);
 void sbull_mirror_write(struct sbull_mirror_io *mio);
 void sbull_mirror_endio(unsigned long error, void *context);
 unsigned long sbull_legs_in(struct sbull_mirror *m, enum sbull_leg_state state);
+unsigned long sbull_legs_in_service(struct sbull_mirror *m);
 void sbull_mirror_set_state(struct sbull_mirror *m, unsigned int slot,
 			    enum sbull_leg_state state);
 void sbull_mirror_fail_legs(struct sbull_mirror *m, unsigned long legs);
@@ -222,15 +244,17 @@ void sbull_mirror_headers_written(struct sbull_mirror *m,
 void sbull_mirror_wait_idle(struct sbull_mirror *m, unsigned int slot);
 
 /* sbull_leg.c */
-extern struct device_attribute dev_attr_legs;
-extern struct device_attribute dev_attr_generation;
-extern struct device_attribute dev_attr_uuid;
 int sbull_legs_parse(int ndevices);
 int sbull_legs_assemble(struct sbull_dev *dev);
-int sbull_legs_restore(struct sbull_dev *dev);
 void sbull_legs_start(struct sbull_dev *dev);
 void sbull_legs_stop(struct sbull_dev *dev);
-void sbull_resync_work(struct work_struct *work);
 void sbull_legs_event_work(struct work_struct *work);
+
+/* sbull_leg_resync.c */
+int sbull_legs_restore(struct sbull_dev *dev);
+void sbull_resync_work(struct work_struct *work);
+
+/* sbull_leg_sysfs.c */
+extern const struct attribute_group sbull_mirror_attr_group;
 
 #endif /* _SBULL_MIRROR_H */

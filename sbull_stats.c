@@ -165,9 +165,6 @@ static struct attribute *sbull_attrs[] = {
 	&dev_attr_nsegs_hist.attr,
 	&dev_attr_segsize_hist.attr,
 	&dev_attr_reset.attr,
-	&dev_attr_legs.attr,
-	&dev_attr_generation.attr,
-	&dev_attr_uuid.attr,
 	NULL,
 };
 
@@ -179,5 +176,6 @@ static const struct attribute_group sbull_attr_group = {
 /* Handed to device_add_disk(): the files exist before the disk's uevent. */
 const struct attribute_group *sbull_disk_groups[] = {
 	&sbull_attr_group,
+	&sbull_mirror_attr_group,
 	NULL,
 };

@@ -68,7 +68,7 @@ devices+=(dm-raid1 brd)
 # Wait until every leg of sbulla is in sync; print the seconds it took.
 # EPOCHREALTIME: the wait is often shorter than 2 s.
 wait_in_sync() {
-	local n=$1 start=$EPOCHREALTIME f=/sys/block/sbulla/sbull/legs
+	local n=$1 start=$EPOCHREALTIME f=/sys/block/sbulla/mirror/legs
 	while :; do
 		if [ -e "$f" ] && [ "$(awk '$4 == "in_sync"' "$f" | wc -l)" -eq "$n" ] &&
 			[ "$(wc -l <"$f")" -eq "$n" ]; then

@@ -21,7 +21,9 @@ if [ ! -d "/lib/modules/$release/build" ]; then
 	[ -n "$root" ] || { echo "no kernel headers for $release" >&2 && exit 1; }
 fi
 if [ -n "$root" ]; then
-	build=/tmp/sbull-build/$release out=$root/tmp/sbull-build/$release
+	# The root is shared by every clone that links it: a directory each.
+	tag=$(printf '%s' "$repo" | cksum | cut -d' ' -f1)
+	build=/tmp/sbull-build/$tag/$release out=$root/tmp/sbull-build/$tag/$release
 else
 	build=$cache/build/$release out=$build
 fi

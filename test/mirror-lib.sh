@@ -11,7 +11,7 @@ STORE_BYTES=$((STORE_SECTORS * 512))
 HDR_SECTORS=8
 # shellcheck disable=SC2034 # for the cases
 REGION_SECTORS=$((HDR_SECTORS + STORE_SECTORS))
-LEGS=/sys/block/sbulla/sbull/legs
+LEGS=/sys/block/sbulla/mirror/legs
 
 # Load one 16 MiB sbulla in mode $1 with the legs $2 (the legs= value);
 # the other arguments are more module parameters.

@@ -36,7 +36,7 @@ fsync_bg() {
 		    print("fsync ok")
 		except OSError as e:
 		    print("fsync", os.strerror(e.errno))
-		print(open("/sys/block/sbulla/sbull/legs").read(), end="")
+		print(open("/sys/block/sbulla/mirror/legs").read(), end="")
 	EOF2
 	FSYNC_PID=$!
 	sleep 2

@@ -29,8 +29,8 @@ mkdir "$SBULL_MNT/dir"
 echo small >"$SBULL_MNT/dir/small"
 (cd "$SBULL_MNT" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >/tmp/manifest
 umount "$SBULL_MNT"
-gen=$(cat /sys/block/sbulla/sbull/generation)
-uuid=$(cat /sys/block/sbulla/sbull/uuid)
+gen=$(cat /sys/block/sbulla/mirror/generation)
+uuid=$(cat /sys/block/sbulla/mirror/uuid)
 store=$(store_sum)
 log=$(kernel_log_during unload_sbull)
 # The headers are not readable through sysfs once unloaded: the log says.
@@ -49,8 +49,8 @@ echo "$log" | grep -Eiq 'sbull.*restor' || fail "no restore line in the kernel l
 echo "$log" | grep -Ei 'sbull.*restor' | sed 's/^/# /'
 # Both legs were clean and of the same generation: nothing to resync.
 ! echo "$log" | grep -Eiq 'sbull.*resync' || fail "a clean reload resynced a leg: $log"
-[ "$(cat /sys/block/sbulla/sbull/uuid)" = "$uuid" ] || fail "the mirror set's UUID changed"
-[ "$(cat /sys/block/sbulla/sbull/generation)" -gt "$gen" ] ||
+[ "$(cat /sys/block/sbulla/mirror/uuid)" = "$uuid" ] || fail "the mirror set's UUID changed"
+[ "$(cat /sys/block/sbulla/mirror/generation)" -gt "$gen" ] ||
 	fail "the generation did not move past $gen at the reload"
 expect_leg_state 0 in_sync
 expect_leg_state 1 in_sync

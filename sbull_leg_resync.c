@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copies of the whole store: from a leg at load (restore), and to the legs
+ * that are resyncing, in the background, while writes go on.
+ *
+ * A resync pass copies the store in 1 MiB chunks, to all the legs it took
+ * at its start in one dm_io() per chunk. It publishes the window it is
+ * copying (@resync_lo, @resync_hi): sbull_mirror.c sends a write to a
+ * resyncing leg only below the window, and holds a write that overlaps it
+ * until the chunk is copied, so an older copy never lands after a newer
+ * write. Process context, on the mirror's resync workqueue.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ioprio.h>
+
+#include "sbull_compat.h"
+#include "sbull_leg.h"
+
+/* Restore and resync move the store in chunks of this many sectors. */
+#define SBULL_RESTORE_CHUNK	(8U << (20 - SECTOR_SHIFT))
+#define SBULL_RESYNC_CHUNK	(1U << (20 - SECTOR_SHIFT))
+
+static u64 sbull_mib_per_s(size_t bytes, ktime_t start)
+{
+	s64 ms = max_t(s64, ktime_ms_delta(ktime_get(), start), 1);
+
+	return div64_u64((u64)bytes * 1000 >> 20, ms);
+}
+
+/**
+ * sbull_legs_restore - read the store back from the leg picked at assembly
+ * @dev: a device that sbull_legs_assemble() set up, not yet added
+ *
+ * Return: 0, or -EIO after one error line.
+ */
+int sbull_legs_restore(struct sbull_dev *dev)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	sector_t size = sbull_store_sectors(dev), pos, n;
+	ktime_t start = ktime_get();
+	struct dm_io_region where;
+	struct sbull_leg *leg;
+	int err;
+
+	if (m->source < 0)
+		return 0;
+	leg = &m->legs[m->source];
+	pr_info("%s: restoring %zu MiB from leg %d (%s:%llu), generation %llu\n",
+		sbull_name(dev), dev->size >> 20, m->source, leg->path,
+		(unsigned long long)leg->start, m->generation);
+	for (pos = 0; pos < size; pos += n) {
+		n = min_t(sector_t, size - pos, SBULL_RESTORE_CHUNK);
+		where = sbull_leg_region(leg, pos, n);
+		err = sbull_leg_io(dev, &where, REQ_OP_READ, DM_IO_VMA,
+				   dev->data + (pos << SECTOR_SHIFT));
+		if (err) {
+			pr_err("%s: restoring from leg %d (%s): read error at sector %llu (%d)\n",
+			       sbull_name(dev), m->source, leg->path,
+			       (unsigned long long)pos, err);
+			return err;
+		}
+	}
+	pr_info("%s: restored %zu MiB in %lld ms (%llu MiB/s)\n",
+		sbull_name(dev), dev->size >> 20,
+		ktime_ms_delta(ktime_get(), start),
+		sbull_mib_per_s(dev->size, start));
+	return 0;
+}
+
+/**
+ * sbull_legs_resyncing - the legs waiting for, or in, a resync pass
+ * @m: the mirror
+ *
+ * Return: their slots, a bitmap.
+ */
+unsigned long sbull_legs_resyncing(struct sbull_mirror *m)
+{
+	unsigned long legs;
+
+	spin_lock_irq(&m->lock);
+	legs = sbull_legs_in(m, SBULL_LEG_RESYNCING);
+	spin_unlock_irq(&m->lock);
+	return legs;
+}
+
+static void sbull_resync_chunk(struct sbull_dev *dev, unsigned long legs,
+			       sector_t pos, sector_t n)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	struct dm_io_region where[SBULL_MAX_LEGS];
+	struct dm_io_request req = {
+		.bi_opf		= REQ_OP_WRITE,
+		.mem.type	= DM_IO_VMA,
+		.mem.ptr.vma	= dev->data + (pos << SECTOR_SHIFT),
+		.client		= m->client,
+	};
+	unsigned long error = 0;
+	unsigned int slot, nr = 0;
+
+	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
+		where[nr++] = sbull_leg_region(&m->legs[slot], pos, n);
+	/* A synchronous dm_io() fails if any region did: trust the bits. */
+	if (sbull_dm_io(&req, nr, where, &error, IOPRIO_DEFAULT) && !error)
+		error = ~0UL;
+	if (error)
+		sbull_mirror_fail_legs(m, sbull_failed_legs(legs, error));
+}
+
+/* Between chunks: the copy has passed @lo, and is about to copy to @hi. */
+static unsigned long sbull_resync_window(struct sbull_mirror *m,
+					 sector_t lo, sector_t hi)
+{
+	unsigned long legs;
+
+	spin_lock_irq(&m->lock);
+	m->resync_lo = lo;
+	m->resync_hi = hi;
+	legs = m->resync_stop ? 0 : m->resync_legs;
+	spin_unlock_irq(&m->lock);
+	sbull_mirror_resume_deferred(m);
+	return legs;
+}
+
+/**
+ * sbull_resync_work - copy the store to the legs that are resyncing
+ * @work: the mirror's resync_work
+ *
+ * One pass takes the legs resyncing when it starts; a leg added meanwhile
+ * waits for the next pass. The legs that come through are in sync, and
+ * the event work writes the headers that say so.
+ */
+void sbull_resync_work(struct work_struct *work)
+{
+	struct sbull_mirror *m = container_of(work, struct sbull_mirror,
+					      resync_work);
+	struct sbull_dev *dev = sbull_dev_of_mirror(m);
+	sector_t size = sbull_store_sectors(dev), pos = 0, n;
+	ktime_t start = ktime_get();
+	unsigned long legs;
+	unsigned int slot;
+	bool again;
+
+	spin_lock_irq(&m->lock);
+	legs = m->resync_stop ? 0 : sbull_legs_in(m, SBULL_LEG_RESYNCING);
+	m->resync_legs = legs;
+	spin_unlock_irq(&m->lock);
+	if (!legs)
+		return;
+	pr_info("%s: resyncing %zu MiB to leg(s) %*pbl\n", sbull_name(dev),
+		dev->size >> 20, SBULL_MAX_LEGS, &legs);
+
+	for (; pos < size; pos += n) {
+		n = min_t(sector_t, size - pos, SBULL_RESYNC_CHUNK);
+		legs = sbull_resync_window(m, pos, pos + n);
+		if (!legs)
+			break;
+		sbull_resync_chunk(dev, legs, pos, n);
+		cond_resched();
+	}
+
+	spin_lock_irq(&m->lock);
+	legs = pos == size ? m->resync_legs : 0;
+	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
+		sbull_mirror_set_state(m, slot, SBULL_LEG_IN_SYNC);
+	m->resynced |= legs;
+	m->resync_legs = 0;
+	m->resync_lo = 0;
+	m->resync_hi = 0;
+	again = !m->resync_stop && sbull_legs_in(m, SBULL_LEG_RESYNCING);
+	spin_unlock_irq(&m->lock);
+	sbull_mirror_resume_deferred(m);
+
+	if (legs) {
+		pr_info("%s: resynced leg(s) %*pbl: %zu MiB in %lld ms (%llu MiB/s)\n",
+			sbull_name(dev), SBULL_MAX_LEGS, &legs, dev->size >> 20,
+			ktime_ms_delta(ktime_get(), start),
+			sbull_mib_per_s(dev->size, start));
+		queue_work(m->event_wq, &m->event_work);
+	}
+	if (again)
+		queue_work(m->resync_wq, &m->resync_work);
+}
+
+/**
+ * sbull_resync_stop - stop a running pass, and keep another from starting
+ * @m: the mirror
+ *
+ * Process context. A pass queued later starts afresh.
+ */
+void sbull_resync_stop(struct sbull_mirror *m)
+{
+	spin_lock_irq(&m->lock);
+	m->resync_stop = true;
+	spin_unlock_irq(&m->lock);
+	cancel_work_sync(&m->resync_work);
+	spin_lock_irq(&m->lock);
+	m->resync_stop = false;
+	spin_unlock_irq(&m->lock);
+}

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/block/sbullX/mirror/: the legs, read and changed at run time.
+ *
+ * legs		one line per leg: slot, device, start, state, resync %,
+ *		errors, generation; takes "add DEV[:START] [init]",
+ *		"remove SLOT" and "resync SLOT"
+ * generation	the generation the in-sync legs' headers carry
+ * uuid		the mirror set
+ *
+ * A command runs under @config in a memalloc_noio scope (writeback may
+ * wait for the writes it holds), then ends the writes it held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "sbull_compat.h"
+#include "sbull_leg.h"
+
+static const char * const sbull_leg_state_names[] = {
+	[SBULL_LEG_UNUSED]	= "unused",
+	[SBULL_LEG_IN_SYNC]	= "in_sync",
+	[SBULL_LEG_RESYNCING]	= "resyncing",
+	[SBULL_LEG_FAILED]	= "failed",
+	[SBULL_LEG_OFFLINE]	= "offline",
+};
+
+static unsigned int sbull_leg_progress(struct sbull_mirror *m,
+				       unsigned int slot, sector_t size)
+{
+	switch (m->legs[slot].state) {
+	case SBULL_LEG_IN_SYNC:
+		return 100;
+	case SBULL_LEG_RESYNCING:
+		if (!(m->resync_legs & BIT(slot)))
+			return 0;
+		return div64_u64((u64)m->resync_lo * 100, size);
+	default:
+		return 0;
+	}
+}
+
+static ssize_t legs_show(struct device *ddev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct sbull_dev *dev = sbull_dev_of(ddev);
+	struct sbull_mirror *m = &dev->mirror;
+	unsigned int slot;
+	int len = 0;
+
+	mutex_lock(&m->config);	/* keeps the paths */
+	spin_lock_irq(&m->lock);
+	for (slot = 0; slot < SBULL_MAX_LEGS; slot++) {
+		struct sbull_leg *leg = &m->legs[slot];
+
+		if (leg->state == SBULL_LEG_UNUSED)
+			continue;
+		len += sysfs_emit_at(buf, len, "%u %s %llu %s %u %u %llu\n",
+				     slot, leg->path,
+				     (unsigned long long)leg->start,
+				     sbull_leg_state_names[leg->state],
+				     sbull_leg_progress(m, slot,
+							sbull_store_sectors(dev)),
+				     leg->errors, leg->generation);
+	}
+	spin_unlock_irq(&m->lock);
+	mutex_unlock(&m->config);
+	return len;
+}
+
+static int sbull_free_slot(struct sbull_mirror *m)
+{
+	unsigned int slot;
+
+	for (slot = 0; slot < SBULL_MAX_LEGS; slot++)
+		if (!m->legs[slot].bdev)
+			return slot;
+	return -1;
+}
+
+/*
+ * The first leg declares the write cache, with no I/O in flight; it stays
+ * declared once the last leg is gone, as switching it then would mean
+ * freezing the queue under writes that wait for the legs.
+ */
+static void sbull_set_nr_legs(struct sbull_dev *dev, unsigned int nr)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	bool first = !m->nr_legs && nr;
+	unsigned int memflags = 0;
+
+	if (first) {
+		memflags = sbull_freeze_queue(dev->disk->queue);
+		sbull_set_write_cache(dev->disk, true);
+	}
+	WRITE_ONCE(m->nr_legs, nr);
+	if (first)
+		sbull_unfreeze_queue(dev->disk->queue, memflags);
+}
+
+/*
+ * The store overwrites the leg that "add" takes: only a leg of this set
+ * that is behind the store (or holds no complete copy), or one to init.
+ * A leg of this set that was in service while the store was not (say, it
+ * was loaded alone since) holds writes the store lacks: refused.
+ */
+static int sbull_leg_may_overwrite(struct sbull_dev *dev, unsigned int slot,
+				   const char *what, const char *spec,
+				   const struct sbull_hdr_info *info)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	struct sbull_hdr_info *store;
+	int err = 0;
+
+	if (!uuid_equal(&info->uuid, &m->uuid)) {
+		pr_err("%s: %pg belongs to another mirror set; accepted: a leg of this set, or a device without sbull header and \"add %s init\"\n",
+		       what, m->legs[slot].bdev, spec);
+		return -EINVAL;
+	}
+	if (!sbull_hdr_complete(info))
+		return 0;
+	store = kmalloc(sizeof(*store), GFP_KERNEL);
+	if (!store)
+		return -ENOMEM;
+	sbull_hdr_of_store(m, store);
+	if (!sbull_hdr_same_epoch(info, store) &&
+	    !sbull_hdr_behind(info, store)) {
+		pr_err("%s: %pg holds writes %s lacks (generation %llu, in service without it, or away for more than 64 changes); accepted: a leg behind the store (to keep this one's data, unload and load with it; to drop it, erase its first 4 KiB and \"add %s init\")\n",
+		       what, m->legs[slot].bdev, sbull_name(dev),
+		       info->generation, spec);
+		err = -EINVAL;
+	}
+	kfree(store);
+	return err;
+}
+
+/* "add DEV[:START] [init]": a new leg, resynced from the store. */
+static int sbull_legs_add(struct sbull_dev *dev, const char *spec, bool init)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	struct sbull_hdr_info *info;
+	int slot = sbull_free_slot(m), err;
+	sector_t start;
+	char what[96];
+	char *path;
+
+	snprintf(what, sizeof(what), "%s: add %s", sbull_name(dev), spec);
+	if (slot < 0) {
+		pr_err("%s: %d legs already; accepted: at most %d\n",
+		       what, SBULL_MAX_LEGS, SBULL_MAX_LEGS);
+		return -ENOSPC;
+	}
+	/* A header's history is 512 bytes: not for the stack. */
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	err = sbull_parse_region(spec, &path, &start) ?:
+	      sbull_leg_attach(dev, slot, what, path, start, init, info);
+	if (err)
+		goto out_free;
+	if (!init) {
+		err = sbull_leg_may_overwrite(dev, slot, what, spec, info);
+		if (err)
+			goto out_close;
+	}
+	if (uuid_is_null(&m->uuid))
+		uuid_gen(&m->uuid);
+	err = sbull_leg_write_header(dev, slot, SBULL_HDR_RESYNCING, 0);
+	if (err) {
+		pr_err("%s: cannot write the header (%d)\n", what, err);
+		goto out_close;
+	}
+	sbull_set_state(m, slot, SBULL_LEG_RESYNCING);
+	sbull_set_nr_legs(dev, m->nr_legs + 1);
+	pr_info("%s: leg %d added, resyncing\n", what, slot);
+	sbull_leg_uevent(dev, slot, "resyncing");
+	queue_work(m->resync_wq, &m->resync_work);
+	kfree(info);
+	return 0;
+
+out_close:
+	sbull_leg_close(&m->legs[slot]);
+out_free:
+	kfree(info);
+	return err;
+}
+
+/*
+ * Take leg @slot out of service for a remove or a resync, unless that
+ * leaves no complete copy: the last in-sync leg cannot be resynced, nor
+ * removed while other legs are attached; and a failed leg cannot be
+ * resynced while no leg is in sync, as it may hold the newest copy on
+ * disk (unload and load again to restore from it). Checked and done in
+ * one go, as another leg may fail meanwhile. A leg in sync goes offline,
+ * as does any leg being removed; a failed leg to resync stays failed.
+ */
+static int sbull_leg_take_out(struct sbull_dev *dev, unsigned int slot,
+			      const char *verb)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	bool resync = !strcmp(verb, "resync");
+	const char *why = NULL;
+	unsigned long in_sync;
+
+	spin_lock_irq(&m->lock);
+	in_sync = sbull_legs_in(m, SBULL_LEG_IN_SYNC);
+	if (in_sync == BIT(slot) && (resync || m->nr_legs > 1))
+		why = "it holds the only complete copy";
+	else if (resync && !in_sync)
+		why = "no leg is in sync, and it may hold the newest copy";
+	else if (!resync || m->legs[slot].state == SBULL_LEG_IN_SYNC)
+		sbull_mirror_set_state(m, slot, SBULL_LEG_OFFLINE);
+	/* Out of the running resync pass, which never marks it in sync. */
+	if (!why)
+		m->resync_legs &= ~BIT(slot);
+	spin_unlock_irq(&m->lock);
+	if (!why)
+		return 0;
+	pr_err("%s: %s %u: %s; accepted: a leg that is not the last complete copy (add another leg first%s)\n",
+	       sbull_name(dev), verb, slot, why,
+	       resync ? ", or unload and load again to restore from it" :
+			", or remove the others");
+	return -EBUSY;
+}
+
+/* "remove SLOT": out of service, then closed once its writes are done. */
+static int sbull_legs_remove(struct sbull_dev *dev, unsigned int slot)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	int err;
+
+	err = sbull_leg_take_out(dev, slot, "remove");
+	if (err)
+		return err;
+	/* The resync pass may be copying to it: wait for that, too. */
+	sbull_resync_stop(m);
+	sbull_mirror_wait_idle(m, slot);
+	pr_info("%s: leg %u (%s:%llu) removed\n", sbull_name(dev), slot,
+		m->legs[slot].path, (unsigned long long)m->legs[slot].start);
+	sbull_leg_close(&m->legs[slot]);
+	sbull_set_state(m, slot, SBULL_LEG_UNUSED);
+	sbull_set_nr_legs(dev, m->nr_legs - 1);
+	sbull_leg_uevent(dev, slot, "removed");
+
+	sbull_legs_commit(dev);
+	if (sbull_legs_resyncing(m))
+		queue_work(m->resync_wq, &m->resync_work);
+	return 0;
+}
+
+/* "resync SLOT": copy the store to the leg again, e.g. once it is mended. */
+static int sbull_legs_resync(struct sbull_dev *dev, unsigned int slot)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	int err;
+
+	if (m->legs[slot].state == SBULL_LEG_RESYNCING)
+		return 0;
+	/*
+	 * Out of service and out of any resync pass until the writes sent
+	 * before it failed have landed: they must not land after the copy.
+	 * Writes completed meanwhile are held until the other legs' headers
+	 * say that it left (sbull_legs_commit()).
+	 */
+	err = sbull_leg_take_out(dev, slot, "resync");
+	if (err)
+		return err;
+	sbull_mirror_wait_idle(m, slot);
+	err = sbull_leg_write_header(dev, slot, SBULL_HDR_RESYNCING, 0);
+	if (err) {
+		pr_err("%s: resync %u: cannot write the header of %s (%d)\n",
+		       sbull_name(dev), slot, m->legs[slot].path, err);
+		sbull_set_state(m, slot, SBULL_LEG_FAILED);
+		sbull_leg_uevent(dev, slot, "failed");
+		sbull_legs_commit(dev);
+		return err;
+	}
+	sbull_set_state(m, slot, SBULL_LEG_RESYNCING);
+	sbull_legs_commit(dev);
+	pr_info("%s: leg %u (%s:%llu) resyncing\n", sbull_name(dev), slot,
+		m->legs[slot].path, (unsigned long long)m->legs[slot].start);
+	sbull_leg_uevent(dev, slot, "resyncing");
+	queue_work(m->resync_wq, &m->resync_work);
+	return 0;
+}
+
+static int sbull_legs_command(struct sbull_dev *dev, char *cmd)
+{
+	char *verb = strsep(&cmd, " "), *arg = strsep(&cmd, " ");
+	struct sbull_mirror *m = &dev->mirror;
+	unsigned int slot;
+
+	if (!strcmp(verb, "add") && arg && (!cmd || !strcmp(cmd, "init")))
+		return sbull_legs_add(dev, arg, !!cmd);
+	if ((!strcmp(verb, "remove") || !strcmp(verb, "resync")) && arg &&
+	    !cmd && !kstrtouint(arg, 10, &slot)) {
+		if (slot >= SBULL_MAX_LEGS || !m->legs[slot].bdev) {
+			pr_err("%s: %s %s: no such leg; accepted: a slot listed in legs\n",
+			       sbull_name(dev), verb, arg);
+			return -ENOENT;
+		}
+		if (!strcmp(verb, "remove"))
+			return sbull_legs_remove(dev, slot);
+		return sbull_legs_resync(dev, slot);
+	}
+	pr_err("%s: legs: \"%s\": accepted commands are add DEV[:START] [init], remove SLOT and resync SLOT\n",
+	       sbull_name(dev), verb);
+	return -EINVAL;
+}
+
+static ssize_t legs_store(struct device *ddev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct sbull_dev *dev = sbull_dev_of(ddev);
+	char *cmd = kstrndup(buf, count, GFP_KERNEL);
+	unsigned int noio;
+	int err;
+
+	if (!cmd)
+		return -ENOMEM;
+	mutex_lock(&dev->mirror.config);
+	/* Writeback may wait for writes held until this returns. */
+	noio = memalloc_noio_save();
+	/* Not before sbull_legs_start(), while the module still loads. */
+	err = dev->mirror.started ? sbull_legs_command(dev, strim(cmd)) :
+				    -EBUSY;
+	memalloc_noio_restore(noio);
+	mutex_unlock(&dev->mirror.config);
+	sbull_mirror_end_held(&dev->mirror);
+	kfree(cmd);
+	return err ?: count;
+}
+
+static DEVICE_ATTR_RW(legs);
+
+static ssize_t generation_show(struct device *ddev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  sbull_dev_of(ddev)->mirror.generation);
+}
+
+static DEVICE_ATTR_RO(generation);
+
+static ssize_t uuid_show(struct device *ddev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%pUb\n", &sbull_dev_of(ddev)->mirror.uuid);
+}
+
+static DEVICE_ATTR_RO(uuid);
+
+static struct attribute *sbull_mirror_attrs[] = {
+	&dev_attr_legs.attr,
+	&dev_attr_generation.attr,
+	&dev_attr_uuid.attr,
+	NULL,
+};
+
+/* Handed to device_add_disk() with the counters' group, in sbull_stats.c. */
+const struct attribute_group sbull_mirror_attr_group = {
+	.name	= "mirror",
+	.attrs	= sbull_mirror_attrs,
+};
