@@ -6,6 +6,7 @@
  * sbull_leg.c		a leg's open and checks, the legs at load and unload,
  *			the event work that follows failures
  * sbull_leg_header.c	the on-disk header, its history and what it proves
+ * sbull_leg_stack.c	what a leg is built from: never sbull itself
  * sbull_leg_resync.c	restore at load, and the copy to resyncing legs
  * sbull_leg_sysfs.c	/sys/block/sbullX/mirror/: legs, generation, uuid
  *
@@ -107,6 +108,9 @@ bool sbull_hdr_behind(const struct sbull_hdr_info *a,
 void sbull_hdr_of_store(struct sbull_mirror *m, struct sbull_hdr_info *info);
 int sbull_pick_source(const struct sbull_hdr_info *info, unsigned int n,
 		      int *other);
+
+/* sbull_leg_stack.c */
+dev_t sbull_leg_on_sbull(struct block_device *bdev, unsigned int major);
 
 /* sbull_leg_resync.c */
 unsigned long sbull_legs_resyncing(struct sbull_mirror *m);

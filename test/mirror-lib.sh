@@ -158,7 +158,10 @@ uevent_seen() {
 # holds its legs open; then the devices the legs were on.
 cleanup_mirror() {
 	local d
+	# A loop device over a file on sbull keeps its file system mounted.
+	losetup -D 2>/dev/null || true
 	cleanup_sbull
+	losetup -D 2>/dev/null || true
 	dmsetup remove_all 2>/dev/null || true
 	if [ -d /sys/kernel/config/nullb ]; then
 		for d in /sys/kernel/config/nullb/*/; do

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Case: mirror: a bad leg is refused with one clear error, nothing left, devices untouched
-# Needs: modules=null_blk
+# Needs: modules=null_blk,loop
 # A bad leg fails the load with one kernel error line naming it, leaves
 # nothing registered, and leaves the devices named untouched; at run time,
 # a bad `add` (or other command) written to the legs file is refused with
 # an error and one kernel line, and the legs table stays as it was.
 # Usage: mirror-bad-input.sh MODE missing|small|overlap|overlap-disks|
-#        partition|too-many|sbull|readonly|noheader|init-sbull|zoned|runtime
+#        partition|too-many|sbull|readonly|noheader|init-sbull|zoned|runtime|
+#        stacked
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
 . "$(dirname "$0")/../mirror-lib.sh"
@@ -71,7 +72,7 @@ zoned)
 		fail "modprobe null_blk zoned=1"
 	wait_for_dev /dev/nullb0
 	legs=sbulla=/dev/vda,sbulla=/dev/nullb0 named=/dev/nullb0 ;;
-runtime) ;;
+runtime | stacked) ;;
 *) fail "unknown kind $kind" ;;
 esac
 
@@ -118,6 +119,36 @@ if [ "$kind" = runtime ]; then
 	echo "add /dev/vdb init" >"$LEGS" || fail "a good add after the bad ones"
 	wait_in_sync 1
 	unload_sbull
+	exit 0
+fi
+
+# A leg built on sbull sends the mirror's writes back into sbull: a dm
+# device over sbulla (and vdb, to be large enough), and a loop device over
+# a sparse file in sbulla's own ext4 (taken before, its resync never ended
+# and sync hung). A loop device over a file elsewhere is a fine leg.
+if [ "$kind" = stacked ]; then
+	load_mirror "$mode" sbulla=/dev/vda legs_init=1
+	wait_in_sync 0
+	on_sbull=$(dm_create sbull-on-sbull "0 $STORE_SECTORS linear /dev/sbulla 0
+$STORE_SECTORS $HDR_SECTORS linear /dev/vdb 0")
+	refused "add $on_sbull init" /dev/vdb:0:$HDR_SECTORS
+	dmsetup remove sbull-on-sbull || fail "dmsetup remove"
+	mkfs_mount /dev/sbulla "$SBULL_MNT"
+	truncate -s $((REGION_SECTORS * 512)) "$SBULL_MNT/leg" || fail "truncate"
+	loop=$(losetup -f --show "$SBULL_MNT/leg") || fail "losetup"
+	refused "add $loop init"
+	losetup -d "$loop"
+	umount "$SBULL_MNT" || fail "umount"
+	fsck.ext4 -fn /dev/sbulla >/tmp/fsck.out 2>&1 ||
+		fail "fsck after the refused add: $(cat /tmp/fsck.out)"
+	truncate -s $((REGION_SECTORS * 512)) /tmp/leg || fail "truncate"
+	loop=$(losetup -f --show /tmp/leg) || fail "losetup"
+	echo "add $loop init" >"$LEGS" || fail "a loop device over a file in /tmp refused"
+	wait_in_sync 1
+	expect_leg_is_store "$loop"
+	unload_sbull
+	losetup -d "$loop"
+	rm -f /tmp/leg
 	exit 0
 fi
 
