@@ -133,6 +133,7 @@ if [ "$kind" = stacked ]; then
 $STORE_SECTORS $HDR_SECTORS linear /dev/vdb 0")
 	refused "add $on_sbull init" /dev/vdb:0:$HDR_SECTORS
 	dmsetup remove sbull-on-sbull || fail "dmsetup remove"
+	modprobe loop || fail "modprobe loop"
 	mkfs_mount /dev/sbulla "$SBULL_MNT"
 	truncate -s $((REGION_SECTORS * 512)) "$SBULL_MNT/leg" || fail "truncate"
 	loop=$(losetup -f --show "$SBULL_MNT/leg") || fail "losetup"
