@@ -24,6 +24,10 @@ done
 # The headers' histories, whatever the request path. The legs' write logs
 # (90 s a run) once a kernel: the modes go round the kernels (run.sh).
 run_case mirror-diverged "${modes[0]}"
+# A cut in each window where a leg leaves service, in each mode once.
+for kind in fail remove resync twice; do
+	run_case mirror-cut "${modes[0]}" "$kind"
+done
 run_case mirror-log-writes "${modes[0]}"
 # What the request path does not change, once: a second kind of failing
 # leg (mirror-flakey fails one in every mode), and the checks of the leg
