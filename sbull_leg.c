@@ -364,7 +364,7 @@ static int sbull_legs_check_set(struct sbull_dev *dev,
 	*src = sbull_pick_source(info, n, &other);
 	if (*src <= -2) {
 		i = -2 - *src;
-		pr_err("legs=%s=%s: it and %s hold different histories of the set (generations %llu and %llu: each was in service without the other, or one was away for more than 64 changes); accepted: legs of one history: load with the leg to keep, then \"add\" the other in sysfs to resync it\n",
+		pr_err("legs=%s=%s: it and %s hold different histories of the set (generations %llu and %llu: each was in service without the other, or one was away for more than 64 changes); accepted: legs of one history: load with the leg to keep, then \"add DEV init\" the other in sysfs to overwrite it\n",
 		       sbull_name(dev), m->legs[i].path, m->legs[other].path,
 		       info[i].generation, info[other].generation);
 		return -EINVAL;

@@ -124,7 +124,7 @@ static void sbull_hdr_decode(struct sbull_dev *dev,
  * @leg: the leg, open
  * @what: what the user gave, for the error line
  * @init: the user asked for the leg to be initialised: refuse one that
- *	holds an sbull header instead
+ *	holds another set's sbull header instead
  * @info: what the header says
  *
  * Process context, before the leg is in service.
@@ -149,13 +149,18 @@ int sbull_leg_read_header(struct sbull_dev *dev, struct sbull_leg *leg,
 		goto out;
 	}
 	sbull_hdr_decode(dev, hdr, info);
-	/* init overwrites a device without a header of sbull's, only. */
+	/*
+	 * init overwrites a device without a header of sbull's, or a leg of
+	 * this very set (whatever its history: the user chose the store).
+	 */
 	if (info->ours && !init)
 		goto out;
-	if (!info->sbull && init)
+	if (init && (!info->sbull || (info->ours &&
+				      !uuid_is_null(&dev->mirror.uuid) &&
+				      uuid_equal(&info->uuid, &dev->mirror.uuid))))
 		goto out;
 	if (init)
-		pr_err("%s: %pg holds an sbull leg (set %pUb); accepted for init: a device without sbull header (erase its first 4 KiB at sector %llu to reuse it)\n",
+		pr_err("%s: %pg holds a leg of another sbull set (%pUb); accepted for init: a device without sbull header, or a leg of this set (erase its first 4 KiB at sector %llu to reuse it)\n",
 		       what, leg->bdev, &info->uuid,
 		       (unsigned long long)leg->start);
 	else if (info->sbull)

@@ -104,9 +104,9 @@ static void sbull_set_nr_legs(struct sbull_dev *dev, unsigned int nr)
 
 /*
  * The store overwrites the leg that "add" takes: only a leg of this set
- * that is behind the store (or holds no complete copy), or one to init.
- * A leg of this set that was in service while the store was not (say, it
- * was loaded alone since) holds writes the store lacks: refused.
+ * that is behind the store (or holds no complete copy), unless "init"
+ * says so. A leg of this set that was in service while the store was not
+ * (say, it was loaded alone since) holds writes the store lacks: refused.
  */
 static int sbull_leg_may_overwrite(struct sbull_dev *dev, unsigned int slot,
 				   const char *what, const char *spec,
@@ -129,7 +129,7 @@ static int sbull_leg_may_overwrite(struct sbull_dev *dev, unsigned int slot,
 	sbull_hdr_of_store(m, store);
 	if (!sbull_hdr_same_epoch(info, store) &&
 	    !sbull_hdr_behind(info, store)) {
-		pr_err("%s: %pg holds writes %s lacks (generation %llu, in service without it, or away for more than 64 changes); accepted: a leg behind the store (to keep this one's data, unload and load with it; to drop it, erase its first 4 KiB and \"add %s init\")\n",
+		pr_err("%s: %pg holds writes %s lacks (generation %llu, in service without it, or away for more than 64 changes); accepted: a leg behind the store, or \"add %s init\" to overwrite it with the store (to keep its data instead, unload and load with it)\n",
 		       what, m->legs[slot].bdev, sbull_name(dev),
 		       info->generation, spec);
 		err = -EINVAL;

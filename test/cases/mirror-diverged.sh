@@ -4,7 +4,8 @@
 # A load with both must refuse, naming both legs, and write to neither:
 # whatever the generation counters say (equal after one load each, or
 # higher on the leg loaded more often). The way on is the documented one:
-# load the leg to keep, then `add` the other, which is resynced.
+# load the leg to keep, then `add DEV init` the other, which is resynced (a
+# plain `add` is refused: it would drop that leg's writes).
 # Usage: mirror-diverged.sh MODE
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
@@ -56,9 +57,21 @@ write_alone /dev/vdb 3
 expect_refused "a higher generation on one side"
 
 # The way on: keep vdb, add vda back; it is resynced from vdb's store.
+# A plain add would overwrite vda's own writes: refused, with one line;
+# "init" says to.
 load_mirror "$mode" sbulla=/dev/vdb
 [ "$(store_sum)" = "$store" ] || fail "vdb alone did not restore its own store"
-echo "add /dev/vda" >"$LEGS" || fail "add /dev/vda (same set) was refused"
+before=$(checksum_range /dev/vda 0 $((1 << 20)))
+log=$(kernel_log_during must_fail bash -c "echo 'add /dev/vda' >$LEGS")
+lines=$(echo "$log" | sbull_lines)
+if ! grep -q "holds writes" <<<"$lines" || [ "$(echo "$lines" | grep -c .)" != 1 ]; then
+	fail "add of a leg with writes the store lacks: not one refusal line: $log"
+fi
+echo "# add /dev/vda: ${lines#\[*\] }"
+[ "$(checksum_range /dev/vda 0 $((1 << 20)))" = "$before" ] ||
+	fail "the refused add wrote to vda"
+! grep -q '^1 ' "$LEGS" || fail "the refused add left a leg: $(cat "$LEGS")"
+echo "add /dev/vda init" >"$LEGS" || fail "add /dev/vda init (same set) was refused"
 wait_in_sync 1
 expect_leg_is_store /dev/vda 0
 unload_sbull
