@@ -135,18 +135,12 @@ static bool sbull_legs_overlap(const struct sbull_leg *a,
 	       a0 < b0 + len && b0 < a0 + len;
 }
 
-/* Not an sbull disk, nor built on one: see sbull_leg_stack.c. */
-static int sbull_leg_check_stack(struct sbull_dev *dev, struct sbull_leg *leg,
-				 const char *what)
+/* A disk of sbull's, or a partition of one (whatever its major). */
+static bool sbull_is_sbull_disk(struct block_device *bdev)
 {
-	dev_t found = sbull_leg_on_sbull(leg->bdev, dev->disk->major);
+	const struct block_device_operations *fops = bdev->bd_disk->fops;
 
-	if (!found)
-		return 0;
-	pr_err("%s: %pg is, or is built on, sbull%c (%u:%u); accepted: a block device that sbull does not serve, directly or through dm, md or loop\n",
-	       what, leg->bdev, 'a' + MINOR(found) / SBULL_MINORS,
-	       MAJOR(found), MINOR(found));
-	return -EINVAL;
+	return fops == &sbull_bio_fops || fops == &sbull_mq_fops;
 }
 
 /* Each refusal is one line: what was given, why, what is accepted. */
@@ -159,6 +153,12 @@ static int sbull_leg_check(struct sbull_dev *dev, struct sbull_leg *leg,
 	sector_t need = sbull_leg_sectors(dev);
 	struct sbull_leg *other;
 
+	/* Built on one, through dm or loop: sbull_legs_store_check(). */
+	if (sbull_is_sbull_disk(bdev)) {
+		pr_err("%s: %pg is an sbull disk; accepted: a block device sbull does not serve\n",
+		       what, bdev);
+		return -EINVAL;
+	}
 	if (bdev_is_zoned(bdev)) {
 		pr_err("%s: %pg is zoned; accepted: a block device that takes writes anywhere\n",
 		       what, bdev);
@@ -258,9 +258,6 @@ int sbull_leg_attach(struct sbull_dev *dev, unsigned int slot,
 	};
 	INIT_LIST_HEAD(&leg->node);
 
-	err = sbull_leg_check_stack(dev, leg, what);
-	if (err)
-		goto out_close;
 	mutex_lock(&sbull_open_legs_lock);
 	err = sbull_leg_check(dev, leg, what);
 	if (!err)
@@ -268,7 +265,6 @@ int sbull_leg_attach(struct sbull_dev *dev, unsigned int slot,
 	mutex_unlock(&sbull_open_legs_lock);
 	if (!err)
 		err = sbull_leg_read_header(dev, leg, what, init, info);
-out_close:
 	if (err)
 		sbull_leg_close(leg);
 	return err;

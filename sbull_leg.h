@@ -110,7 +110,7 @@ int sbull_pick_source(const struct sbull_hdr_info *info, unsigned int n,
 		      int *other);
 
 /* sbull_leg_stack.c */
-dev_t sbull_leg_on_sbull(struct block_device *bdev, unsigned int major);
+dev_t sbull_stacked_on(dev_t devt, unsigned int major);
 
 /* sbull_leg_resync.c */
 unsigned long sbull_legs_resyncing(struct sbull_mirror *m);

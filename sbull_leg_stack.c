@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What a leg is built from. A leg that is an sbull disk, or is built on
- * one (a dm or md device over it, a loop device over a file in a file
- * system on it), would send the mirror's writes back into sbull: each
- * write to the leg writes the store again, and a resync or a sync never
- * ends. The walk is the one lsblk -s makes, through sysfs: a device's
- * "slaves" (dm, md and every driver that calls bd_link_disk_holder()) and a
- * loop device's backing file. Process context, when a leg is attached.
+ * What a leg is built from. A leg that is built on an sbull disk (a dm or
+ * md device over it, a loop device over a file in a file system on it)
+ * would send the mirror's writes back into sbull: each write to the leg
+ * writes the store again, and a resync or a sync never ends.
+ *
+ * The walk is the one lsblk -s makes, through sysfs: a partition is built
+ * on its disk, a device on its "slaves" (dm, md and every driver that calls
+ * bd_link_disk_holder()), a loop device on the device its backing file
+ * lives on. It is best effort: what sysfs does not show (a loop device set
+ * up in another mount namespace, a backing file since deleted, a file
+ * system on several devices) is not seen, and a stack changed after the
+ * leg was added is not checked again. An sbull disk or partition itself is
+ * always refused: sbull_leg.c checks the leg's block_device_operations.
+ *
+ * Process context, without @config: lookups on any file system may block
+ * on it, and it must never wait behind a write the mirror holds.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,11 +26,17 @@
 
 #include "sbull_leg.h"
 
-/* Deeper stacks than this are not followed (dm allows 16 levels of its own). */
-#define SBULL_STACK_DEPTH	16
+/* Devices looked at, at most: dm stacks 16 deep, md takes many members. */
+#define SBULL_STACK_MAX		64
+/* A slave's name, as in /sys/block: "dm-12", "nvme0n1p3". */
+#define SBULL_NAME_LEN		32
 
-static dev_t sbull_stack_walk(const char *dir, unsigned int major,
-			      unsigned int depth);
+struct sbull_stack {
+	dev_t devs[SBULL_STACK_MAX];
+	unsigned int n;
+	char *path;			/* PATH_MAX bytes of scratch */
+	char *buf;			/* another PATH_MAX */
+};
 
 /* Read a short sysfs file into @buf, without its newline; "" if none. */
 static void sbull_read_attr(const char *path, char *buf, size_t size)
@@ -39,114 +54,150 @@ static void sbull_read_attr(const char *path, char *buf, size_t size)
 	strim(buf);
 }
 
-/* The sbull disk under the device @devt, or 0. */
-static dev_t sbull_stack_walk_dev(dev_t devt, unsigned int major,
-				  unsigned int depth)
+/* Queue a device to look at, once. */
+static void sbull_stack_push(struct sbull_stack *s, dev_t devt)
 {
-	char dir[48];
+	unsigned int i;
 
-	if (MAJOR(devt) == major)
-		return devt;
-	if (!depth)
-		return 0;
-	snprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u", MAJOR(devt),
-		 MINOR(devt));
-	return sbull_stack_walk(dir, major, depth - 1);
+	if (!devt)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (s->devs[i] == devt)
+			return;
+	if (s->n < SBULL_STACK_MAX)
+		s->devs[s->n++] = devt;
 }
 
-/* The device a loop device's backing file lives on, or is. */
-static dev_t sbull_backing_dev(const char *file)
+/* Queue the device whose sysfs "dev" file is at @path ("MAJ:MIN"). */
+static void sbull_stack_push_attr(struct sbull_stack *s, const char *path)
 {
-	struct inode *inode;
-	struct path path;
-	dev_t devt;
+	unsigned int maj, min;
+	char buf[24];
 
-	if (!file[0] || kern_path(file, LOOKUP_FOLLOW, &path))
-		return 0;
-	inode = d_backing_inode(path.dentry);
-	devt = S_ISBLK(inode->i_mode) ? inode->i_rdev : inode->i_sb->s_dev;
-	path_put(&path);
-	return devt;
+	sbull_read_attr(path, buf, sizeof(buf));
+	if (sscanf(buf, "%u:%u", &maj, &min) == 2)
+		sbull_stack_push(s, MKDEV(maj, min));
 }
 
 struct sbull_slaves {
 	struct dir_context ctx;
-	const char *dir;
-	unsigned int major;
-	unsigned int depth;
-	dev_t found;
+	char names[SBULL_STACK_MAX / 4][SBULL_NAME_LEN];
+	unsigned int n;
 };
 
+/* Only copies the names: a lookup here would take the directory's lock again. */
 static bool sbull_slave_actor(struct dir_context *ctx, const char *name,
 			      int len, loff_t pos, u64 ino, unsigned int type)
 {
-	struct sbull_slaves *s = container_of(ctx, struct sbull_slaves, ctx);
-	unsigned int maj, min;
-	char *path, buf[24];
+	struct sbull_slaves *sl = container_of(ctx, struct sbull_slaves, ctx);
 
-	if (name[0] == '.')
+	if (name[0] == '.' || len >= SBULL_NAME_LEN)
 		return true;
-	path = kasprintf(GFP_KERNEL, "%s/slaves/%.*s/dev", s->dir, len, name);
-	if (!path)
+	if (sl->n == ARRAY_SIZE(sl->names))
 		return false;
-	sbull_read_attr(path, buf, sizeof(buf));
-	kfree(path);
-	if (sscanf(buf, "%u:%u", &maj, &min) == 2)
-		s->found = sbull_stack_walk_dev(MKDEV(maj, min), s->major,
-						s->depth);
-	return !s->found;
+	memcpy(sl->names[sl->n], name, len);
+	sl->names[sl->n++][len] = '\0';
+	return true;
 }
 
-/* The sbull disk under the device whose sysfs directory is @dir, or 0. */
-static dev_t sbull_stack_walk(const char *dir, unsigned int major,
-			      unsigned int depth)
+/* Queue the slaves listed in @dir/slaves. */
+static void sbull_stack_push_slaves(struct sbull_stack *s, const char *dir)
 {
-	struct sbull_slaves s = {
-		.ctx.actor	= sbull_slave_actor,
-		.major		= major,
-		.depth		= depth,
-	};
-	struct file *slaves;
-	char *path, *buf;
+	struct sbull_slaves *sl;
+	struct file *file;
+	unsigned int i;
 
-	path = kmalloc(PATH_MAX, GFP_KERNEL);
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!path || !buf)
-		goto out;
-	/* A partition is built from what its disk is built from. */
-	snprintf(path, PATH_MAX, "%s/partition", dir);
-	sbull_read_attr(path, buf, PATH_MAX);
-	if (buf[0]) {
-		snprintf(path, PATH_MAX, "%s/..", dir);
-		s.found = sbull_stack_walk(path, major, depth);
-		goto out;
+	snprintf(s->path, PATH_MAX, "%s/slaves", dir);
+	file = filp_open(s->path, O_RDONLY | O_DIRECTORY, 0);
+	if (IS_ERR(file))
+		return;
+	sl = kzalloc(sizeof(*sl), GFP_KERNEL);
+	if (sl) {
+		sl->ctx.actor = sbull_slave_actor;
+		iterate_dir(file, &sl->ctx);
 	}
-	snprintf(path, PATH_MAX, "%s/slaves", dir);
-	slaves = filp_open(path, O_RDONLY | O_DIRECTORY, 0);
-	if (!IS_ERR(slaves)) {
-		s.dir = dir;
-		iterate_dir(slaves, &s.ctx);
-		filp_close(slaves, NULL);
+	filp_close(file, NULL);
+	for (i = 0; sl && i < sl->n; i++) {
+		snprintf(s->path, PATH_MAX, "%s/slaves/%s/dev", dir,
+			 sl->names[i]);
+		sbull_stack_push_attr(s, s->path);
 	}
-	if (s.found)
-		goto out;
-	snprintf(path, PATH_MAX, "%s/loop/backing_file", dir);
-	sbull_read_attr(path, buf, PATH_MAX);
-	s.found = sbull_stack_walk_dev(sbull_backing_dev(buf), major, depth);
-out:
-	kfree(buf);
-	kfree(path);
-	return s.found;
+	kfree(sl);
+}
+
+/* Queue the device a loop device's backing file lives on, or is. */
+static void sbull_stack_push_backing(struct sbull_stack *s, const char *dir)
+{
+	struct inode *inode;
+	struct path path;
+
+	snprintf(s->path, PATH_MAX, "%s/loop/backing_file", dir);
+	sbull_read_attr(s->path, s->buf, PATH_MAX);
+	if (!s->buf[0])
+		return;
+	if (kern_path(s->buf, LOOKUP_FOLLOW, &path)) {
+		pr_warn("cannot tell what %s is built on: %s not found\n",
+			dir, s->buf);
+		return;
+	}
+	inode = d_backing_inode(path.dentry);
+	if (S_ISBLK(inode->i_mode))
+		sbull_stack_push(s, inode->i_rdev);
+	else if (inode->i_sb->s_bdev)
+		sbull_stack_push(s, inode->i_sb->s_bdev->bd_dev);
+	path_put(&path);
+}
+
+/* Queue what device @devt is built on. */
+static void sbull_stack_push_below(struct sbull_stack *s, dev_t devt)
+{
+	char dir[40];
+
+	snprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u", MAJOR(devt),
+		 MINOR(devt));
+	snprintf(s->path, PATH_MAX, "%s/partition", dir);
+	sbull_read_attr(s->path, s->buf, PATH_MAX);
+	if (s->buf[0]) {
+		/* Partitions past the disk's minors have another major. */
+		snprintf(s->path, PATH_MAX, "%s/../dev", dir);
+		sbull_stack_push_attr(s, s->path);
+		return;
+	}
+	sbull_stack_push_slaves(s, dir);
+	sbull_stack_push_backing(s, dir);
 }
 
 /**
- * sbull_leg_on_sbull - is a block device an sbull disk, or built on one?
- * @bdev: the leg's device
+ * sbull_stacked_on - is a block device built on an sbull disk?
+ * @devt: the device
  * @major: sbull's major number
  *
- * Return: the sbull disk or partition found, or 0.
+ * Not under @config (see the top of this file).
+ *
+ * Return: the sbull disk or partition found under it, or 0.
  */
-dev_t sbull_leg_on_sbull(struct block_device *bdev, unsigned int major)
+dev_t sbull_stacked_on(dev_t devt, unsigned int major)
 {
-	return sbull_stack_walk_dev(bdev->bd_dev, major, SBULL_STACK_DEPTH);
+	struct sbull_stack *s;
+	dev_t found = 0;
+	unsigned int i;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return 0;
+	s->path = kmalloc(PATH_MAX, GFP_KERNEL);
+	s->buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (s->path && s->buf) {
+		sbull_stack_push(s, devt);
+		for (i = 0; i < s->n && !found; i++) {
+			if (MAJOR(s->devs[i]) == major)
+				found = s->devs[i];
+			else
+				sbull_stack_push_below(s, s->devs[i]);
+		}
+	}
+	kfree(s->buf);
+	kfree(s->path);
+	kfree(s);
+	return found;
 }

@@ -123,6 +123,11 @@ static int sbull_leg_may_overwrite(struct sbull_dev *dev, unsigned int slot,
 	}
 	if (!sbull_hdr_complete(info))
 		return 0;
+	if (!info->epoch) {
+		pr_err("%s: %pg has a version 1 header, without the history that tells whether it is behind %s; accepted: \"add %s init\" to overwrite it with the store (to keep its data instead, unload and load with it)\n",
+		       what, m->legs[slot].bdev, sbull_name(dev), spec);
+		return -EINVAL;
+	}
 	store = kmalloc(sizeof(*store), GFP_KERNEL);
 	if (!store)
 		return -ENOMEM;
@@ -312,6 +317,39 @@ static int sbull_legs_command(struct sbull_dev *dev, char *cmd)
 	return -EINVAL;
 }
 
+/*
+ * "add DEV" of a device built on an sbull disk: refused, before @config is
+ * taken, as the walk looks up paths on any file system (sbull_leg_stack.c).
+ * A device that cannot be found is left to the add to report.
+ */
+static int sbull_legs_check_stack(struct sbull_dev *dev, const char *cmd)
+{
+	char *spec, *path = NULL;
+	sector_t start;
+	dev_t devt, found = 0;
+	int err;
+
+	if (strncmp(cmd, "add ", 4))
+		return 0;
+	spec = kstrdup(cmd + 4, GFP_KERNEL);
+	if (!spec)
+		return -ENOMEM;
+	strreplace(spec, ' ', '\0');
+	err = sbull_parse_region(spec, &path, &start);
+	if (!err && !lookup_bdev(path, &devt))
+		found = sbull_stacked_on(devt, dev->disk->major);
+	if (found) {
+		pr_err("%s: add %s: %s is built on sbull%c (%u:%u); accepted: a block device that sbull does not serve, directly or through dm, md or loop\n",
+		       sbull_name(dev), spec, path,
+		       'a' + MINOR(found) / SBULL_MINORS, MAJOR(found),
+		       MINOR(found));
+		err = -EINVAL;
+	}
+	kfree(path);
+	kfree(spec);
+	return err;
+}
+
 static ssize_t legs_store(struct device *ddev, struct device_attribute *attr,
 			  const char *buf, size_t count)
 {
@@ -322,6 +360,11 @@ static ssize_t legs_store(struct device *ddev, struct device_attribute *attr,
 
 	if (!cmd)
 		return -ENOMEM;
+	err = sbull_legs_check_stack(dev, strim(cmd));
+	if (err) {
+		kfree(cmd);
+		return err;
+	}
 	mutex_lock(&dev->mirror.config);
 	/* Writeback may wait for writes held until this returns. */
 	noio = memalloc_noio_save();

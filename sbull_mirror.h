@@ -11,6 +11,8 @@
  * Locking and context
  *
  * Lock order: @config, then sbull_leg.c's list of open legs, then @lock.
+ * The walk of what a leg to add is built from (sbull_leg_stack.c) looks
+ * up paths on any file system: it runs before @config is taken.
  * - @lock, a spinlock taken with interrupts off (the notify callback may
  *   run in interrupt context): the legs' states, the resync window, the
  *   failed/resynced/behind bookkeeping, entry to @held. Nothing sleeps
