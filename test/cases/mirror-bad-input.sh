@@ -123,7 +123,8 @@ if [ "$kind" = runtime ]; then
 fi
 
 # A leg built on sbull sends the mirror's writes back into sbull: a dm
-# device over sbulla (and vdb, to be large enough), and a loop device over
+# device over sbulla (and vdb, to be large enough), a partition of sbulla
+# past its 15 minors and a dm device over it, and a loop device over
 # a sparse file in sbulla's own ext4 (taken before, its resync never ended
 # and sync hung). A loop device over a file elsewhere is a fine leg.
 if [ "$kind" = stacked ]; then
@@ -133,6 +134,16 @@ if [ "$kind" = stacked ]; then
 $STORE_SECTORS $HDR_SECTORS linear /dev/vdb 0")
 	refused "add $on_sbull init" /dev/vdb:0:$HDR_SECTORS
 	dmsetup remove sbull-on-sbull || fail "dmsetup remove"
+	# Partitions past the disk's 15 minors have another major number.
+	{ echo 'label: gpt'; for _ in $(seq 16); do echo 'size=256KiB'; done; } |
+		sfdisk -q /dev/sbulla || fail "sfdisk /dev/sbulla"
+	wait_for_dev /dev/sbulla16
+	refused "add /dev/sbulla16 init"
+	on_sbull=$(dm_create sbull-on-sbull "0 512 linear /dev/sbulla16 0
+512 $REGION_SECTORS linear /dev/vdb 0")
+	refused "add $on_sbull init" /dev/vdb:0:$HDR_SECTORS
+	dmsetup remove sbull-on-sbull || fail "dmsetup remove"
+	sfdisk -q --delete /dev/sbulla || fail "sfdisk --delete /dev/sbulla"
 	modprobe loop || fail "modprobe loop"
 	mkfs_mount /dev/sbulla "$SBULL_MNT"
 	truncate -s $((REGION_SECTORS * 512)) "$SBULL_MNT/leg" || fail "truncate"

@@ -5,11 +5,11 @@
 # for a resync), its header still says what the others' say until they are
 # rewritten: a load in between may restore from it, and it lacks the writes
 # made since. So no write may complete in that window. Here the window is
-# held open 5 s by a dm-delay on the header that ends it (the survivor's,
-# or the leaving leg's RESYNCING one), a write is made inside it, and the
-# power is cut 1.5 s later: the legs' content is copied to brd disks,
-# which is what they would hold after a cut (the delayed header never
-# lands). The write must not have completed at the cut, and sbull loaded
+# held open by a dm-delay on the header that ends it (the survivor's, or
+# the leaving leg's RESYNCING one), until the test lets it go; a write is
+# made inside it, and then the power is cut: the legs' content is copied
+# to brd disks, which is what they would hold after a cut (the held header
+# never lands). The write must not have completed at the cut, and sbull loaded
 # from the copies must hold every write that completed before.
 # "twice": a second leg fails while the headers that say the first left
 # are being written; its write must wait for the headers after those.
@@ -19,7 +19,8 @@ set -euo pipefail
 . "$(dirname "$0")/../mirror-lib.sh"
 
 mode=$1 kind=$2
-delay=5000
+# The header that closes the window waits until the test lets it go.
+delay=60000
 disks=(/dev/vda /dev/vdb)
 [ "$kind" != twice ] || disks+=(/dev/vdc)
 modprobe dm-delay || fail "modprobe dm-delay"
@@ -49,6 +50,11 @@ head -c $((1 << 20)) /dev/urandom >/tmp/before
 dd if=/tmp/before of=/dev/sbulla bs=1M oflag=direct,sync status=none ||
 	fail "the write before the window"
 
+# What the in-sync legs' headers say before the window (twice: after
+# its first headers).
+generation=$(cat /sys/block/sbulla/mirror/generation)
+[ "$kind" != twice ] || generation=$((generation + 1))
+
 # Write 4 KiB (O_DSYNC) at MiB $1, in the background; /tmp/inside$1.done
 # once it completed.
 inside=()
@@ -59,57 +65,87 @@ write_inside() {
 		oflag=direct,dsync status=none && touch "/tmp/inside$1.done") &
 	inside+=("$1:$!")
 }
-# Open the window and write inside it.
+# Wait until a header write is held on dm device $1: the window is open.
+# dm-delay's status counts the reads, writes and flushes it holds.
+wait_header_held() {
+	local _
+	for _ in $(seq 600); do
+		[ "$(dmsetup status "$1" | awk '$3 == "delay" { print $5 }')" = 0 ] || return 0
+		sleep 0.1
+	done
+	fail "no header write held on $1 after 60 s: $(dmsetup status "$1")"
+}
+# Open the window and write inside it; then give a write that a wrong
+# driver would end at once the time to be seen ending.
 COMMAND_PID=''
 case $kind in
 fail)
-	# The write itself fails leg 0; leg 1's header then says so, late.
+	# The write itself fails leg 0; leg 1's header would then say so.
 	dm_switch sbull-leg1 "$(slow_header /dev/vdb)"
 	dm_switch sbull-leg0 "$(failing /dev/vda)"
-	write_inside 4 ;;
-remove)
-	dm_switch sbull-leg1 "$(slow_header /dev/vdb)"
-	echo "remove 0" >"$LEGS" &
+	write_inside 4
+	wait_header_held sbull-leg1
+	slow=sbull-leg1 ;;
+remove | resync)
+	# remove: leg 1's header would say leg 0 left. resync: leg 0's
+	# RESYNCING header; until it lands, leg 0's says in sync.
+	slow=sbull-leg1
+	[ "$kind" = remove ] || slow=sbull-leg0
+	dm_switch "$slow" "$(slow_header "${disks[${slow#sbull-leg}]}")"
+	echo "$kind 0" >"$LEGS" &
 	COMMAND_PID=$!
-	# Logged once leg 0 is out and idle, before the headers are written.
-	for _ in $(seq 100); do
-		! dmesg | grep -q 'sbulla: leg 0 .* removed' || break
-		sleep 0.1
-	done
-	write_inside 4 ;;
-resync)
-	# Leg 0's RESYNCING header comes late: until then, it says in sync.
-	dm_switch sbull-leg0 "$(slow_header /dev/vda)"
-	echo "resync 0" >"$LEGS" &
-	COMMAND_PID=$!
-	sleep 1
+	wait_header_held "$slow"
 	write_inside 4 ;;
 twice)
-	# Leg 2 fails; the headers that say so go to leg 0 (at once), then
-	# to leg 1 (late). Meanwhile leg 0 fails too: the headers being
-	# written do not say that, and leg 0's now claims what leg 1's will.
+	# Leg 2 fails; the headers that say so go to leg 0, then to leg 1
+	# (held). Meanwhile leg 0 fails too: the headers being written do
+	# not say that, and leg 0's now claims what leg 1's will.
 	dm_switch sbull-leg1 "$(slow_header /dev/vdb)"
 	dm_switch sbull-leg2 "$(failing /dev/vdc)"
 	write_inside 4
-	sleep 1
+	wait_header_held sbull-leg1
 	dm_switch sbull-leg0 "$(failing /dev/vda)"
 	write_inside 8
-	# Past the first headers (5 s), inside the next ones.
-	sleep 4.5 ;;
+	sleep 1
+	# Reloading the table lets the held header go (dm-delay flushes
+	# what it holds on suspend), and holds the next.
+	dm_switch sbull-leg1 "$(slow_header /dev/vdb)"
+	wait_header_held sbull-leg1
+	slow=sbull-leg1 ;;
 *) fail "unknown kind $kind" ;;
 esac
+sleep 1
 
-sleep 1.5
 completed=()
 for w in "${inside[@]}"; do
 	[ ! -e "/tmp/inside${w%:*}.done" ] || completed+=("${w%:*}")
 done
-# The cut: what the legs hold now.
+# The cut: what the legs hold now. Their headers first, all at once: the
+# one that closes the window is the only thing still on its way (the data
+# the legs took is there already), and copying 16 MiB is slow under TCG.
 for i in "${!disks[@]}"; do
-	dd if="${disks[$i]}" of="/dev/ram$i" bs=1M count=$((REGION_SECTORS / 2048 + 1)) \
-		iflag=direct oflag=direct status=none || fail "copy of leg $i"
+	dd if="${disks[$i]}" of="/dev/ram$i" bs=512 count="$HDR_SECTORS" \
+		iflag=direct oflag=direct status=none || fail "copy of leg $i's header"
+done
+for i in "${!disks[@]}"; do
+	dd if="${disks[$i]}" of="/dev/ram$i" bs=512 skip="$HDR_SECTORS" \
+		seek="$HDR_SECTORS" count="$STORE_SECTORS" iflag=direct \
+		oflag=direct status=none || fail "copy of leg $i"
 done
 echo "# writes inside the window completed at the cut: ${completed[*]:-none} (MiB)"
+# The cut came inside the window: the header that closes it is not in the
+# copy (its generation field, 8 bytes at byte 40, is the one before).
+hdr_generation() {
+	od -An -t u8 -j 40 -N 8 "$1" | tr -d ' '
+}
+case $kind in
+resync) closing=/dev/ram0 ;;
+*) closing=/dev/ram1 ;;
+esac
+[ "$(hdr_generation "$closing")" = "$generation" ] ||
+	fail "the cut was not inside the window: $closing's header has generation $(hdr_generation "$closing"), the window's is $generation"
+# The header lands: the writes held end.
+dm_switch "$slow" "$(plain "${disks[${slow#sbull-leg}]}")"
 for w in "${inside[@]}"; do
 	wait "${w#*:}" || fail "the write at ${w%:*} MiB inside the window failed"
 done
