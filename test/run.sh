@@ -8,9 +8,9 @@
 #                Debian's sid and trixie-backports, see latest-root.sh)
 #   MIRROR_SERIES  kernels that also run the mirror suite and the power
 #                cut, default "6.1 latest" (CI's time: see README); the
-#                mirror suite's request modes go round them, two a kernel,
-#                so that each mode runs on some kernel and each kernel
-#                runs two (bio mq on the first, mq simple on the second,
+#                mirror suite's and the power cut's request modes go
+#                round them, two a kernel, so that each mode runs on some
+#                kernel (bio mq on the first, mq simple on the second,
 #                simple bio on a third)
 #   CASES        only these cases (names of test/cases/*.sh, or
 #                static-checks, deb, dkms, power-cut), on each kernel;
@@ -126,7 +126,7 @@ dkms_latest() {
 }
 
 suite() {
-	local series ko deb='' start=$SECONDS t nth_mirror=0
+	local series ko deb='' start=$SECONDS t nth_mirror=0 modes
 	local -A releases
 
 	step "install the dependencies" scripts/install-deps.sh || return
@@ -155,13 +155,16 @@ suite() {
 				--timeout 1800 -- test/guest-suite.sh
 		fi
 		if in_list "$series" "$mirror_series"; then
-			if has_cases test/mirror-suite.sh; then
-				mirror "$series" "$ko" "$(mirror_modes "$nth_mirror")"
-			fi
+			modes=$(mirror_modes "$nth_mirror")
 			nth_mirror=$((nth_mirror + 1))
+			if has_cases test/mirror-suite.sh; then
+				mirror "$series" "$ko" "$modes"
+			fi
+			# In the same modes as the mirror suite: every mode on
+			# some kernel, for the hour.
 			if case_selected power-cut; then
 				step "[$series] power cut ran to the end" \
-					test/power-cut.sh "$series" "$ko" || true
+					env SBULL_MODES="$modes" test/power-cut.sh "$series" "$ko" || true
 			fi
 		fi
 		if [ -n "$deb" ] && [ "$series" = latest ] && case_selected dkms; then

@@ -124,13 +124,14 @@ done
 # one that closes the window is the only thing still on its way (the data
 # the legs took is there already), and copying 16 MiB is slow under TCG.
 for i in "${!disks[@]}"; do
-	dd if="${disks[$i]}" of="/dev/ram$i" bs=512 count="$HDR_SECTORS" \
+	dd if="${disks[$i]}" of="/dev/ram$i" bs=$((HDR_SECTORS * 512)) count=1 \
 		iflag=direct oflag=direct status=none || fail "copy of leg $i's header"
 done
 for i in "${!disks[@]}"; do
-	dd if="${disks[$i]}" of="/dev/ram$i" bs=512 skip="$HDR_SECTORS" \
-		seek="$HDR_SECTORS" count="$STORE_SECTORS" iflag=direct \
-		oflag=direct status=none || fail "copy of leg $i"
+	dd if="${disks[$i]}" of="/dev/ram$i" bs=1M skip=$((HDR_SECTORS * 512)) \
+		seek=$((HDR_SECTORS * 512)) count=$((STORE_BYTES >> 20)) \
+		iflag=direct,skip_bytes oflag=direct,seek_bytes status=none ||
+		fail "copy of leg $i"
 done
 echo "# writes inside the window completed at the cut: ${completed[*]:-none} (MiB)"
 # The cut came inside the window: the header that closes it is not in the
