@@ -204,10 +204,9 @@ static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev)
 	 * Without sector and segment limits blk-mq would cut requests at
 	 * 127 KiB; the store has no DMA constraint, so let a request grow to
 	 * the block layer's cap (1280 KiB) and its segments to any length.
-	 * A discard or write-zeroes is a memset that ->queue_rq() cannot
-	 * interrupt: blkdev_issue_discard() and blkdev_issue_zeroout(), which
-	 * fstrim, BLKDISCARD and filesystems use, cut them at
-	 * SBULL_MAX_ZERO_SECTORS (bio mode does not split bios itself).
+	 * A discard or write-zeroes is a memset that nothing interrupts: the
+	 * block layer cuts them at SBULL_MAX_ZERO_SECTORS for blk-mq, and
+	 * bio mode's ->submit_bio() with bio_split_to_limits().
 	 */
 	struct queue_limits lim = {
 		.logical_block_size		= hardsect_size,

@@ -143,6 +143,17 @@ static void sbull_submit_bio(struct bio *bio)
 	struct sbull_bio_io *bio_io = NULL;
 	unsigned int nsegs = 0;
 
+	/*
+	 * A bio reaches a bio-based driver as large as it was made. Reads
+	 * and writes are copied whatever their size, but a discard or
+	 * write-zeroes is a memset nothing interrupts: cut it at the queue's
+	 * limits (SBULL_MAX_ZERO_SECTORS), as blk-mq does for a request.
+	 */
+	if (op_is_discard(bio->bi_opf) || bio_op(bio) == REQ_OP_WRITE_ZEROES) {
+		bio = bio_split_to_limits(bio);
+		if (!bio)
+			return;
+	}
 	trace_sbull_bio(bio);
 	this_cpu_inc(dev->stats->bios);
 	if (bio->bi_opf & REQ_PREFLUSH)

@@ -34,6 +34,6 @@ run_case mirror-log-writes "${modes[0]}"
 # list.
 run_case mirror-badblocks "${modes[0]}"
 for kind in missing small overlap overlap-disks partition too-many sbull readonly \
-	noheader init-sbull zoned runtime stacked; do
+	noheader init-sbull unknown-state zoned runtime stacked; do
 	run_case mirror-bad-input "${modes[0]}" "$kind"
 done

@@ -35,7 +35,19 @@ for zeroing in "" -z; do
 		fail "$what: data after the range changed: sha256 $got, was $after"
 done
 
+# A discard or write-zeroes is a memset the driver cannot interrupt: it
+# comes in pieces of at most 8 MiB, so the whole device takes several.
+for limit in discard_max_hw_bytes write_zeroes_max_bytes; do
+	got=$(cat "/sys/block/sbulla/queue/$limit")
+	if [ "$got" -le 0 ] || [ "$got" -gt $((8 << 20)) ]; then
+		fail "$limit is $got, expected 1 to 8 MiB"
+	fi
+done
+discards=$(stat_of discards)
 blkdiscard $dev || fail "blkdiscard of the whole device"
+got=$(stat_of discards)
+[ $((got - discards)) -ge $((size >> 23)) ] ||
+	fail "a whole-device blkdiscard reached sbull as $((got - discards)) discards, expected at least $((size >> 23))"
 [ "$(checksum_range $dev 0 "$size")" = "$(head -c "$size" /dev/zero | sha256sum | cut -d' ' -f1)" ] ||
 	fail "the whole device does not read back as zeros"
 

@@ -6,8 +6,8 @@
 # a bad `add` (or other command) written to the legs file is refused with
 # an error and one kernel line, and the legs table stays as it was.
 # Usage: mirror-bad-input.sh MODE missing|small|overlap|overlap-disks|
-#        partition|too-many|sbull|readonly|noheader|init-sbull|zoned|runtime|
-#        stacked
+#        partition|too-many|sbull|readonly|noheader|init-sbull|
+#        unknown-state|zoned|runtime|stacked
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
 . "$(dirname "$0")/../mirror-lib.sh"
@@ -66,6 +66,26 @@ init-sbull)
 	load_mirror "$mode" sbulla=/dev/vda legs_init=1
 	wait_in_sync 0
 	unload_sbull
+	legs=sbulla=/dev/vda named=/dev/vda ;;
+unknown-state)
+	# A header whose state this sbull does not know, crc intact: no
+	# restore source.
+	load_mirror "$mode" sbulla=/dev/vda legs_init=1
+	wait_in_sync 0
+	unload_sbull
+	python3 - <<-'EOF' || fail "rewriting the header's state"
+		import struct, zlib
+		with open("/dev/vda", "r+b") as f:
+		    hdr = bytearray(f.read(4096))
+		    struct.pack_into("<I", hdr, 48, 7)        # state
+		    crc = zlib.crc32(bytes(hdr[:576])) ^ 0xffffffff  # crc32_le(~0, ...)
+		    struct.pack_into("<I", hdr, 576, crc)
+		    f.seek(0)
+		    f.write(hdr)
+	EOF
+	params=(ndevices=1 nsectors="$STORE_SECTORS")
+	# Refused as no copy, not as a broken header.
+	reason='no leg given holds a complete copy'
 	legs=sbulla=/dev/vda named=/dev/vda ;;
 zoned)
 	modprobe null_blk nr_devices=1 zoned=1 zone_size=64 gb=1 ||
@@ -179,6 +199,8 @@ lines=$(echo "$log" | sbull_lines | grep -c . || true)
 [ "$lines" = 1 ] || fail "expected one kernel line from sbull, got $lines: $log"
 echo "$log" | sbull_lines | grep -qF -- "$named" ||
 	fail "the error does not name $named: $log"
+[ -z "${reason:-}" ] || echo "$log" | grep -qF -- "$reason" ||
+	fail "the error does not say \"$reason\": $log"
 
 # Regions that touch without overlapping are fine.
 if [ "$kind" = overlap ]; then
