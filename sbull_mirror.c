@@ -15,10 +15,10 @@
  * the error bitset it gets is region i of that call: a leg with its bit
  * set failed.
  *
- * While a resync copies the store to a leg (sbull_leg_resync.c), a write reaches
- * that leg only once the copy has passed its range, and a write that
- * overlaps the chunk being copied waits for the chunk: the leg then never
- * sees an older copy land after a newer write.
+ * While a resync copies the store to a leg (sbull_leg_resync.c), a write
+ * reaches that leg only once the copy has passed its range, and a write
+ * that overlaps the chunk being copied waits for the chunk: the leg then
+ * never sees an older copy land after a newer write.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
