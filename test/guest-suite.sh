@@ -46,7 +46,7 @@ for mode in ${SBULL_MODES:-bio mq simple}; do
 	run_mode "$mode"
 done
 # The labs of docs/labs.md: each one's expected observation.
-for lab in segments merging partial flush hwqueue end; do
+for lab in segments merging partial flush hwqueue end dmio read; do
 	run_case "lab-$lab"
 done
 run_case trace-demo
