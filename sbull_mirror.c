@@ -9,11 +9,12 @@
  * caller returns, a deadlock; and ->queue_rq() may not even sleep, as
  * dm_io() may for memory. So a work item takes the writes and calls dm_io()
  * asynchronously, one call for all the legs of a write, from the store
- * (DM_IO_VMA); dm-io's notify callback, in interrupt context, ends the
- * original bio or request once every leg has answered, or holds it while
- * the legs' headers are behind a change of the legs in service. Bit i of
- * the error bitset it gets is region i of that call: a leg with its bit
- * set failed.
+ * (DM_IO_VMA); dm-io's notify callback, in any context (a leg's interrupt
+ * handler, or the worker itself when a leg completes at once, as brd does:
+ * it must never sleep), ends the original bio or request once every leg
+ * has answered, or holds it while the legs' headers are behind a change of
+ * the legs in service. Bit i of the error bitset it gets is region i of
+ * that call: a leg with its bit set failed.
  *
  * While a resync copies the store to a leg (sbull_leg_resync.c), a write
  * reaches that leg only once the copy has passed its range, and a write
@@ -372,20 +373,44 @@ static blk_opf_t sbull_mirror_opf(const struct sbull_mirror_io *mio,
 	}
 }
 
-static void sbull_mirror_issue(struct sbull_mirror *m,
-			       struct sbull_mirror_io *mio)
+/*
+ * Write @mio's range of the store to the @n leg regions in @where without
+ * waiting: dm-io calls sbull_mirror_endio() (through sbull_dm_io_notify())
+ * once every leg has answered. The store is a vmalloc area, which dm-io
+ * walks page by page (DM_IO_VMA). The issue worker's context.
+ */
+static void sbull_mirror_send(struct sbull_mirror *m,
+			      struct sbull_mirror_io *mio,
+			      struct dm_io_region *where, unsigned int n,
+			      blk_opf_t opf)
 {
-	struct sbull_dev *dev = mio->dev;
-	struct dm_io_region where[SBULL_MAX_LEGS];
+	/* EXERCISE 5 BEGIN: write the store to the legs, asynchronously */
+	void *store = mio->dev->data + ((size_t)mio->sector << SECTOR_SHIFT);
 	struct dm_io_request req = {
+		.bi_opf		= opf,
 		.mem.type	= DM_IO_VMA,
-		.mem.ptr.vma	= dev->data + ((size_t)mio->sector << SECTOR_SHIFT),
+		.mem.ptr.vma	= store,
 		.notify.fn	= sbull_dm_io_notify,
 		.notify.context	= mio,
 		.client		= m->client,
 	};
+
+	/*
+	 * An asynchronous write cannot fail here: dm_io() returns an error
+	 * only for an unknown memory type, and reports everything else to
+	 * the notify callback.
+	 */
+	sbull_dm_io(&req, n, where, NULL, mio->ioprio);
+	/* EXERCISE 5 END */
+}
+
+static void sbull_mirror_issue(struct sbull_mirror *m,
+			       struct sbull_mirror_io *mio)
+{
+	struct dm_io_region where[SBULL_MAX_LEGS];
 	unsigned int n = 0;
 	bool wait, zeroes;
+	blk_opf_t opf;
 
 	spin_lock_irq(&m->lock);
 	wait = sbull_mirror_must_wait(m, mio);
@@ -401,14 +426,9 @@ static void sbull_mirror_issue(struct sbull_mirror *m,
 		sbull_mirror_complete(m, mio, 0);
 		return;
 	}
-	req.bi_opf = sbull_mirror_opf(mio, zeroes);
-	trace_sbull_mirror_io(mio, req.bi_opf);
-	/*
-	 * An asynchronous write cannot fail here: dm_io() returns an error
-	 * only for an unknown memory type, and reports everything else to
-	 * sbull_mirror_endio().
-	 */
-	sbull_dm_io(&req, n, where, NULL, mio->ioprio);
+	opf = sbull_mirror_opf(mio, zeroes);
+	trace_sbull_mirror_io(mio, opf);
+	sbull_mirror_send(m, mio, where, n, opf);
 }
 
 static void sbull_mirror_issue_work(struct work_struct *work)

@@ -109,10 +109,12 @@ static unsigned int sbull_xfer_bio(struct sbull_dev *dev, struct bio *bio)
 	struct bvec_iter iter;
 	struct bio_vec bvec;
 
+	/* EXERCISE 2 BEGIN: copy each segment of the bio, count them */
 	bio_for_each_segment(bvec, bio, iter) {
 		sbull_xfer_segment(dev, iter.bi_sector, &bvec, write);
 		nsegs++;
 	}
+	/* EXERCISE 2 END */
 	return nsegs;
 }
 
@@ -223,10 +225,12 @@ static blk_status_t sbull_do_request(struct sbull_dev *dev,
 		return sbull_do_nodata(dev, req_op(rq), blk_rq_pos(rq),
 				       blk_rq_sectors(rq));
 
+	/* EXERCISE 3 BEGIN: copy each segment of the request, count them */
 	rq_for_each_segment(bvec, rq, iter) {
 		sbull_xfer_segment(dev, iter.iter.bi_sector, &bvec, write);
 		(*nsegs)++;
 	}
+	/* EXERCISE 3 END */
 	return BLK_STS_OK;
 }
 
@@ -286,6 +290,7 @@ static unsigned int sbull_complete_by_segment(struct sbull_dev *dev,
 	bool write = rq_data_dir(rq) == WRITE;
 	unsigned int done, nsegs = 0;
 
+	/* EXERCISE 4 BEGIN: copy the current segment, complete it, repeat */
 	do {
 		struct bio_vec bvec = bio_iovec(rq->bio);
 
@@ -294,6 +299,7 @@ static unsigned int sbull_complete_by_segment(struct sbull_dev *dev,
 		done = bvec.bv_len;
 		trace_sbull_partial(rq, done);
 	} while (blk_update_request(rq, BLK_STS_OK, done));
+	/* EXERCISE 4 END */
 	__blk_mq_end_request(rq, BLK_STS_OK);
 	return nsegs;
 }

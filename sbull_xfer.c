@@ -55,9 +55,11 @@ void sbull_xfer_segment(struct sbull_dev *dev, sector_t sector,
 			const struct bio_vec *bvec, bool write)
 {
 	void *store = sbull_store_addr(dev, sector);
-	void *buf = kmap_local_page(bvec->bv_page) + bvec->bv_offset;
+	void *buf;
 
 	trace_sbull_segment(dev->disk, sector, bvec, write);
+	/* EXERCISE 1 BEGIN: map the page, copy bv_len bytes at bv_offset */
+	buf = kmap_local_page(bvec->bv_page) + bvec->bv_offset;
 	if (write) {
 		memcpy(store, buf, bvec->bv_len);
 	} else {
@@ -65,6 +67,7 @@ void sbull_xfer_segment(struct sbull_dev *dev, sector_t sector,
 		flush_dcache_page(bvec->bv_page);
 	}
 	kunmap_local(buf);
+	/* EXERCISE 1 END */
 	sbull_count_segment(dev, bvec->bv_len, write);
 }
 
