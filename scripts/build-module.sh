@@ -4,11 +4,13 @@
 # other, and print its path. The headers are the host's, or those of the
 # newest kernel's own root (latest-root.sh), where the build then runs.
 # Extra arguments go to kbuild (W=1, C=1, ...); its output goes to stderr.
+# SBULL_SRC names another source tree to build (a student tree, say).
 # Usage: build-module.sh RELEASE [KBUILD_ARG...]
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SBULL_CACHE:-$repo/.cache}
+src=$(cd "${SBULL_SRC:-$repo}" && pwd)
 release=$1
 shift
 
@@ -22,10 +24,13 @@ if [ ! -d "/lib/modules/$release/build" ]; then
 fi
 if [ -n "$root" ]; then
 	# The root is shared by every clone that links it: a directory each.
-	tag=$(printf '%s' "$repo" | cksum | cut -d' ' -f1)
+	tag=$(printf '%s' "$src" | cksum | cut -d' ' -f1)
 	build=/tmp/sbull-build/$tag/$release out=$root/tmp/sbull-build/$tag/$release
-else
+elif [ "$src" = "$repo" ]; then
 	build=$cache/build/$release out=$build
+else
+	tag=$(printf '%s' "$src" | cksum | cut -d' ' -f1)
+	build=$cache/build/src-$tag/$release out=$build
 fi
 
 # One build at a time per kernel: make bench next to make check, say.
@@ -34,7 +39,7 @@ exec 9>"$out.lock"
 flock 9
 rm -rf "$out"
 mkdir -p "$out"
-cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$repo"/*.c "$repo"/*.h "$out"/
+cp "$src"/Kbuild "$src"/Makefile "$src"/VERSION "$src"/*.c "$src"/*.h "$out"/
 if [ -n "$root" ]; then
 	"$repo/scripts/latest-run.sh" "$root" make -s -C "/lib/modules/$release/build" M="$build" "$@" modules >&2
 else
