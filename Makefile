@@ -7,6 +7,8 @@
 # make trace-demo     trace an I/O through each request path, in the guest
 # make bench [QUICK=1] fio: sbull vs brd and null_blk, in a QEMU guest
 # make bench-mirror    fio: sbull with 0-2 legs vs dm-raid1 and brd, in a guest
+# make exercises       the student tree, exercises/ (docs/exercises.md)
+# make grade [EX=N]    grade exercises/ in a QEMU guest
 # make deb             build dist/sbull-dkms_<version>_all.deb
 # make dkms-install | dkms-remove   register this source tree with DKMS
 
@@ -46,6 +48,12 @@ bench:
 bench-mirror:
 	scripts/bench-mirror.sh
 
+exercises:
+	scripts/exercises.sh
+
+grade:
+	EX="$(EX)" scripts/grade.sh $(TREE)
+
 deb:
 	scripts/build-deb.sh
 
@@ -61,4 +69,5 @@ dkms-remove:
 	$(DKMS) remove sbull/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: all modules install clean demo trace-demo check shell bench bench-mirror deb dkms-install dkms-remove
+.PHONY: all modules install clean demo trace-demo check shell bench bench-mirror exercises grade \
+	deb dkms-install dkms-remove

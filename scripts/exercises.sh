@@ -9,19 +9,23 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$repo/exercises}
 
 # What a region leaves behind besides its TODO, where nothing would not
-# do: a write the legs never answer would never end, so exercise 5's stub
-# fails it on every leg.
+# do: a request or a write that is never completed would hang its caller.
+# So exercise 4's stub fails the whole request, and exercise 5's fails the
+# write as if every leg had.
+stub4='blk_update_request(rq, BLK_STS_IOERR, blk_rq_bytes(rq));	/* fails it */'
 stub5='sbull_mirror_endio(~0UL, mio);	/* as if every leg failed */'
 
 # Replace the regions of file $1 (read) into file $2.
 strip_regions() {
-	awk -v stub5="$stub5" '
+	awk -v stub4="$stub4" -v stub5="$stub5" '
 	match($0, /EXERCISE [0-9]+ BEGIN/) {
 		n = substr($0, RSTART + 9, RLENGTH - 15)
 		indent = $0
 		sub(/[^ \t].*/, "", indent)
 		print
 		print indent "/* TODO: write this part (docs/exercises.md, exercise " n ") */"
+		if (n == 4)
+			print indent stub4
 		if (n == 5)
 			print indent stub5
 		skip = 1
