@@ -4,10 +4,13 @@
 # Lab 7 (docs/labs.md): with two legs on brd (one through a dm device), a
 # write reaches sbull, then dm_io() sends it to both legs from a work
 # item, and dm-io's notify callback ends it with an error bitset of 0; a
-# 1 MiB write reaches each leg whole, a flush reaches sbull and the legs.
+# 1 MiB write reaches each leg as one bio; a flush reaches sbull and the
+# legs.
 # When the dm leg turns into dm-flakey failing writes, the next write's
 # bitset has bit 1 set, the leg leaves service and later writes go to
-# leg 0 alone, while the writer sees no error.
+# leg 0 alone, while the writer sees no error. Loaded again (without
+# legs_init) with the linear table back, sbull restores the store from
+# leg 0 and resyncs leg 1.
 set -euo pipefail
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -38,6 +41,16 @@ leg_state() {
 	awk -v s="$1" '$1 == s { print $4, $5 }' "$LEGS"
 }
 
+# Wait (30 s at most) for both legs to be in sync; $1 names the step.
+wait_in_sync() {
+	local _
+	for _ in $(seq 150); do
+		[ "$(leg_state 0)/$(leg_state 1)" = "in_sync 100/in_sync 100" ] && return
+		sleep 0.2
+	done
+	fail "$1: the legs are not in sync: $(cat "$LEGS")"
+}
+
 # The sizes, in sectors, of the write bios queued to the data area of
 # the leg region at sector 0 of device $1 (MAJ,MIN): not to its header,
 # which sbull rewrites when the legs change.
@@ -64,12 +77,7 @@ for mode in mq bio; do
 	load_sbull request_mode=$mode ndevices=1 nsectors=$STORE $init \
 		legs=sbulla=/dev/ram0,sbulla="$dm"
 	init=
-	for _ in $(seq 150); do
-		[ "$(leg_state 0)/$(leg_state 1)" = "in_sync 100/in_sync 100" ] && break
-		sleep 0.2
-	done
-	[ "$(leg_state 0)/$(leg_state 1)" = "in_sync 100/in_sync 100" ] ||
-		fail "$mode: the legs are not in sync: $(cat "$LEGS")"
+	wait_in_sync "$mode"
 	# The second load restored the store from the legs.
 	[ -z "$sum" ] || [ "$(checksum_range /dev/sbulla 0 $((STORE * 512)))" = "$sum" ] ||
 		fail "$mode: the store was not restored from the legs"
@@ -88,9 +96,10 @@ for mode in mq bio; do
 	# A 1 MiB write: dm-io walks the store page by page into the bios.
 	traced_bios dd if=/dev/urandom of=/dev/sbulla bs=1M count=1 \
 		oflag=direct status=none
+	# One bio per leg: 256 pages fit one bio.
 	sizes=$(leg_bios "$ram0" | paste -sd' ')
-	[ "$(leg_bios "$ram0" | awk '{ n += $1 } END { print n }')" = 2048 ] ||
-		fail "$mode: the 1 MiB write reached ram0 as bios of $sizes sectors"
+	[ "$sizes" = 2048 ] ||
+		fail "$mode: the 1 MiB write reached ram0 as bios of $sizes sectors, not one of 2048"
 	echo "# $mode: sbull_mirror_io: $(events sbull_mirror_io | tr '\n' ' ')"
 	echo "# $mode: a 1 MiB write reaches ram0 as bios of $sizes sectors"
 
@@ -120,4 +129,21 @@ expect_events sbull_mirror_done "sector=0 legs=0x3 error_bits=0x2"
 traced dd if=/dev/urandom of=/dev/sbulla bs=4k count=1 oflag=direct status=none
 expect_events sbull_mirror_io "WRITE sector=0 sectors=8 legs=0x1"
 expect_events sbull_mirror_done "sector=0 legs=0x1 error_bits=0x0"
+
+# Lab 7's "Change it" after step 4: unload, put the linear table back and
+# load again without legs_init. The store comes back from leg 0, the
+# newest; leg 1, behind since it failed, is resynced from the store.
+sum=$(checksum_range /dev/sbulla 0 $((STORE * 512)))
+unload_sbull
+dmsetup reload lab-leg <<<"0 $REGION linear /dev/ram1 0" ||
+	fail "dmsetup reload (linear again)"
+dmsetup resume lab-leg || fail "dmsetup resume (linear again)"
+load_sbull request_mode=bio ndevices=1 nsectors=$STORE \
+	legs=sbulla=/dev/ram0,sbulla="$dm"
+wait_in_sync "the reload after leg 1 failed"
+[ "$(checksum_range /dev/sbulla 0 $((STORE * 512)))" = "$sum" ] ||
+	fail "the reload after leg 1 failed: the store is not what was written"
+# Leg 1's copy (after its 4 KiB header, on ram1 under the dm device) too.
+[ "$(checksum_range /dev/ram1 4096 $((STORE * 512)))" = "$sum" ] ||
+	fail "the reload after leg 1 failed: leg 1 was not resynced"
 unload_sbull
