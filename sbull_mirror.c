@@ -238,6 +238,7 @@ void sbull_mirror_endio(unsigned long error, void *context)
 	unsigned long failed = sbull_failed_legs(legs, error);
 
 	trace_sbull_mirror_done(mio, error);
+	/* EXERCISE 5 BEGIN: end the write; fail the legs that failed */
 	/*
 	 * The failures are taken before the legs are put: a leg readied for
 	 * a resync once idle must not be failed by an error from before.
@@ -250,6 +251,7 @@ void sbull_mirror_endio(unsigned long error, void *context)
 		sbull_mirror_complete(m, mio, failed);
 		sbull_mirror_put_legs(m, legs);
 	}
+	/* EXERCISE 5 END */
 }
 
 /**

@@ -337,8 +337,10 @@ const struct blk_mq_ops sbull_simple_ops = {
 	.queue_rq	= sbull_queue_rq_simple,
 };
 
+/* EXERCISE 3 BEGIN: the blk-mq modes' block_device_operations */
 /* No ->submit_bio here: its presence would bypass blk-mq. */
 const struct block_device_operations sbull_mq_fops = {
 	.owner		= THIS_MODULE,
 	.getgeo		= sbull_getgeo,
 };
+/* EXERCISE 3 END */

@@ -7,6 +7,8 @@ Each CHECK, in turn, is one of:
   direct-aligned  O_DIRECT writes and reads from page-aligned buffers
   direct-offset   the same from buffers that start 512 bytes or more into a
                   page, so that a bio's segments have different lengths
+  direct-split    direct-offset again, named apart for a caller that has
+                  made the queue split bios (max_sectors_kb)
   buffered        writes through the page cache, fsync, drop_caches
 
 The disk is first filled whole; each check then writes it at 64 random
