@@ -343,4 +343,5 @@ const struct block_device_operations sbull_mq_fops = {
 	.owner		= THIS_MODULE,
 	.getgeo		= sbull_getgeo,
 };
+
 /* EXERCISE 3 END */
