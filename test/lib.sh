@@ -162,7 +162,7 @@ cleanup_sbull() {
 # SBULL_CASES (names, space-separated) runs only those cases; with
 # SBULL_LIST=1 nothing runs and each selected case's name is printed.
 run_case() {
-	local name=$1 file desc label kernel why log bad needs=0 rc=0
+	local name=$1 file desc label kernel why log bad start needs=0 rc=0
 	shift
 	file=$SBULL_TEST_DIR/cases/$name.sh
 	case_selected "$name" || return 0
@@ -184,6 +184,7 @@ run_case() {
 	esac
 	log=$(mktemp)
 	kmsg_start "$log"
+	start=$SECONDS
 	"$file" "$@" >/tmp/case.log 2>&1 || rc=$?
 	kmsg_stop "$log"
 	# Status 1: no bad line; 0 (bad lines) or 2 (no patterns) fail.
@@ -198,6 +199,8 @@ run_case() {
 	fi
 	rm -f "$log"
 	grep '^#' /tmp/case.log || true
+	# Where the suite's hour goes, for whoever has to trim it.
+	echo "# time: $name${*:+ $*}: $((SECONDS - start)) s"
 	"${RUN_CASE_CLEANUP:-cleanup_sbull}"
 }
 
