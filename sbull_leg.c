@@ -199,13 +199,20 @@ static int sbull_leg_check(struct sbull_dev *dev, struct sbull_leg *leg,
  */
 void sbull_leg_close(struct sbull_leg *leg)
 {
+	struct sbull_mirror *m = &leg->dev->mirror;
+
 	mutex_lock(&sbull_open_legs_lock);
 	list_del_init(&leg->node);
 	mutex_unlock(&sbull_open_legs_lock);
+	/* A bitmap write may have taken the leg before it left service. */
+	mutex_lock(&m->bitmap_lock);
 	sbull_close_leg(leg->bdev, leg->handle, &sbull_leg_holder);
 	kfree(leg->path);
+	kfree(leg->block);
 	leg->path = NULL;
+	leg->block = NULL;
 	leg->bdev = NULL;
+	mutex_unlock(&m->bitmap_lock);
 }
 
 /**
@@ -257,6 +264,12 @@ int sbull_leg_attach(struct sbull_dev *dev, unsigned int slot,
 		.inflight	= ATOMIC_INIT(0),
 	};
 	INIT_LIST_HEAD(&leg->node);
+	/* Kept for its life: header writes must not wait for memory. */
+	leg->block = kzalloc(SBULL_HDR_SECTORS << SECTOR_SHIFT, GFP_KERNEL);
+	if (!leg->block) {
+		sbull_leg_close(leg);
+		return -ENOMEM;
+	}
 
 	mutex_lock(&sbull_open_legs_lock);
 	err = sbull_leg_check(dev, leg, what);
@@ -283,6 +296,8 @@ int sbull_legs_parse(int ndevices)
 	unsigned int count[SBULL_MAX_DEVICES] = { 0 };
 	int i;
 
+	if (sbull_bitmap_parse())
+		return -EINVAL;
 	for (i = 0; i < nr_legs_given; i++) {
 		const char *spec = legs[i], *eq = strchr(spec, '=');
 		int disk = eq && eq - spec == 6 && !strncmp(spec, "sbull", 5) ?
@@ -373,13 +388,30 @@ static int sbull_legs_check_set(struct sbull_dev *dev,
 	return 0;
 }
 
+/*
+ * A leg that crashed with the source, in its epoch, differs from it only
+ * where a write was in flight: where the bitmap of either says. Headers
+ * without a bitmap, or with another region size, say nothing.
+ */
+static bool sbull_hdr_bitmap_covers(struct sbull_mirror *m,
+				    const struct sbull_hdr_info *src,
+				    const struct sbull_hdr_info *leg)
+{
+	return sbull_hdr_complete(leg) && sbull_hdr_same_epoch(leg, src) &&
+	       src->state == SBULL_HDR_DIRTY && leg->state == SBULL_HDR_DIRTY &&
+	       src->region_sectors == 1U << m->region_shift &&
+	       leg->region_sectors == src->region_sectors;
+}
+
 /**
  * sbull_legs_assemble - open and check the legs the parameter gives a disk
  * @dev: a device whose disk is allocated but not yet added
  *
  * Picks the leg to restore from, the newest complete one; legs of that set
  * and generation that were shut down cleanly are in sync, every other leg
- * is to be resynced. Nothing is read or written beyond the headers here:
+ * is to be resynced: whole, or only the regions of the write-intent
+ * bitmaps if it crashed with the source. Nothing is read or written
+ * beyond the headers here:
  * sbull_legs_restore() reads the store once every disk's legs are checked,
  * and sbull_legs_start() writes to them once the disks are live.
  *
@@ -389,6 +421,7 @@ int sbull_legs_assemble(struct sbull_dev *dev)
 {
 	struct sbull_mirror *m = &dev->mirror;
 	struct sbull_hdr_info *info;
+	unsigned long partial = 0;
 	int n, src, i, err;
 
 	m->source = -1;
@@ -424,7 +457,17 @@ int sbull_legs_assemble(struct sbull_dev *dev)
 		m->legs[i].generation = info[i].generation;
 		sbull_set_state(m, i, in_sync ? SBULL_LEG_IN_SYNC :
 						SBULL_LEG_RESYNCING);
+		if (!in_sync && src >= 0 &&
+		    sbull_hdr_bitmap_covers(m, &info[src], &info[i])) {
+			sbull_leg_bitmap_import(dev, i);
+			partial |= BIT(i);
+		}
 	}
+	if (partial)
+		sbull_leg_bitmap_import(dev, src);
+	spin_lock_irq(&m->lock);
+	m->partial_legs = partial;
+	spin_unlock_irq(&m->lock);
 	m->source = src;
 	m->nr_legs = n;
 	err = sbull_set_write_cache(dev->disk, true);
@@ -540,6 +583,7 @@ void sbull_legs_stop(struct sbull_dev *dev)
 		if (m->legs[slot].bdev)
 			sbull_mirror_wait_idle(m, slot);
 	flush_workqueue(m->event_wq);	/* their failures, held writes */
+	sbull_bitmap_stop(m);		/* clean: no write left anywhere */
 
 	mutex_lock(&m->config);
 	if (m->started && m->nr_legs) {

@@ -8,7 +8,9 @@
  * sbull_leg_header.c	the on-disk header, its history and what it proves
  * sbull_leg_stack.c	what a leg is built from: never sbull itself
  * sbull_leg_resync.c	restore at load, and the copy to resyncing legs
- * sbull_leg_sysfs.c	/sys/block/sbullX/mirror/: legs, generation, uuid
+ * sbull_leg_sysfs.c	/sys/block/sbullX/mirror/: legs, generation, uuid,
+ *			the bitmap's counters
+ * sbull_bitmap.c	the write-intent bitmap: what a crash resyncs
  *
  * Locking and context: see sbull_mirror.h.
  */
@@ -35,6 +37,7 @@ enum sbull_hdr_state {
  * @state: enum sbull_hdr_state
  * @epoch: the current epoch; 0 in version 1 headers and resyncing legs
  * @history: the epochs before it, newest first
+ * @region_sectors: the bitmap's region; 0 in headers without a bitmap
  */
 struct sbull_hdr_info {
 	bool ours;
@@ -44,6 +47,7 @@ struct sbull_hdr_info {
 	u32 state;
 	u64 epoch;
 	u64 history[SBULL_HISTORY];
+	u32 region_sectors;
 };
 
 static inline const char *sbull_name(struct sbull_dev *dev)
@@ -96,6 +100,9 @@ int sbull_leg_read_header(struct sbull_dev *dev, struct sbull_leg *leg,
 			  struct sbull_hdr_info *info);
 int sbull_leg_write_header(struct sbull_dev *dev, unsigned int slot,
 			   enum sbull_hdr_state state, u64 generation);
+int sbull_leg_write_block(struct sbull_dev *dev, unsigned int slot,
+			  bool flush);
+void sbull_leg_bitmap_import(struct sbull_dev *dev, unsigned int slot);
 void sbull_legs_write_headers(struct sbull_dev *dev,
 			      enum sbull_hdr_state state);
 void sbull_legs_new_generation(struct sbull_dev *dev);

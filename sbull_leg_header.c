@@ -18,6 +18,11 @@
  *
  * Header writes go after a flush and as FUA: the data a header vouches for
  * is on the leg's media before the header says so.
+ *
+ * The header takes the first 1 KiB of the block; the write-intent bitmap
+ * (sbull_bitmap.c) the other 3 KiB. The block is written whole, from the
+ * leg's own image (@block), under @bitmap_lock: a header write carries the
+ * bits, a bitmap write the header, and neither can overtake the other.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,7 +35,7 @@
 
 #define SBULL_HDR_BYTES		(SBULL_HDR_SECTORS << SECTOR_SHIFT)
 #define SBULL_HDR_MAGIC		"SBULLMIR"
-#define SBULL_HDR_VERSION	2
+#define SBULL_HDR_VERSION	3
 
 /**
  * struct sbull_leg_header - the first sectors of each leg, little endian
@@ -44,7 +49,11 @@
  * @v1_crc: version 1 ended here, with the crc32 of the fields before it
  * @epoch: the current epoch; 0 in version 1 headers and resyncing legs
  * @history: the epochs before it, newest first; 0 for none
+ * @v2_crc: version 2 ended here
+ * @region_sectors: a bit of the bitmap covers this many sectors
  * @crc: crc32 of the fields before it
+ *
+ * Versions 1 and 2 have no bitmap: a crash resyncs such a leg whole.
  */
 struct sbull_leg_header {
 	u8 magic[8];
@@ -57,10 +66,19 @@ struct sbull_leg_header {
 	__le32 v1_crc;
 	__le64 epoch;
 	__le64 history[SBULL_HISTORY];
+	__le32 v2_crc;
+	__le32 region_sectors;
 	__le32 crc;
 } __packed;
 
-static_assert(sizeof(struct sbull_leg_header) <= SBULL_HDR_BYTES);
+static_assert(sizeof(struct sbull_leg_header) <= SBULL_BITMAP_OFFSET);
+static_assert(SBULL_BITMAP_OFFSET +
+	      SBULL_BITMAP_MAX_REGIONS / BITS_PER_BYTE == SBULL_HDR_BYTES);
+
+static void *sbull_block_bitmap(void *block)
+{
+	return block + SBULL_BITMAP_OFFSET;
+}
 
 static struct dm_io_region sbull_header_region(const struct sbull_leg *leg)
 {
@@ -76,7 +94,7 @@ static u32 sbull_hdr_crc(const struct sbull_leg_header *hdr, size_t end)
 	return crc32_le(~0, (const u8 *)hdr, end);
 }
 
-/* A header sbull wrote, of either version, its crc intact. */
+/* A header sbull wrote, of any version, its crc intact. */
 static bool sbull_hdr_valid(const struct sbull_leg_header *hdr)
 {
 	if (memcmp(hdr->magic, SBULL_HDR_MAGIC, sizeof(hdr->magic)))
@@ -86,6 +104,10 @@ static bool sbull_hdr_valid(const struct sbull_leg_header *hdr)
 		return le32_to_cpu(hdr->v1_crc) ==
 		       sbull_hdr_crc(hdr, offsetof(struct sbull_leg_header,
 						   v1_crc));
+	case 2:
+		return le32_to_cpu(hdr->v2_crc) ==
+		       sbull_hdr_crc(hdr, offsetof(struct sbull_leg_header,
+						   v2_crc));
 	case SBULL_HDR_VERSION:
 		return le32_to_cpu(hdr->crc) ==
 		       sbull_hdr_crc(hdr, offsetof(struct sbull_leg_header,
@@ -95,12 +117,15 @@ static bool sbull_hdr_valid(const struct sbull_leg_header *hdr)
 	}
 }
 
-/* Version 1 headers have no epochs: they read as epoch 0, no history. */
+/*
+ * Version 1 headers have no epochs: they read as epoch 0, no history.
+ * Versions 1 and 2 have no bitmap: region 0.
+ */
 static void sbull_hdr_decode(struct sbull_dev *dev,
 			     const struct sbull_leg_header *hdr,
 			     struct sbull_hdr_info *info)
 {
-	bool v2 = le32_to_cpu(hdr->version) == SBULL_HDR_VERSION;
+	u32 version = le32_to_cpu(hdr->version);
 	unsigned int i;
 
 	memset(info, 0, sizeof(*info));
@@ -111,11 +136,13 @@ static void sbull_hdr_decode(struct sbull_dev *dev,
 	import_uuid(&info->uuid, hdr->uuid);
 	info->generation = le64_to_cpu(hdr->generation);
 	info->state = le32_to_cpu(hdr->state);
-	if (!v2)
+	if (version < 2)
 		return;
 	info->epoch = le64_to_cpu(hdr->epoch);
 	for (i = 0; i < SBULL_HISTORY; i++)
 		info->history[i] = le64_to_cpu(hdr->history[i]);
+	if (version >= 3)
+		info->region_sectors = le32_to_cpu(hdr->region_sectors);
 }
 
 /**
@@ -136,17 +163,14 @@ int sbull_leg_read_header(struct sbull_dev *dev, struct sbull_leg *leg,
 			  struct sbull_hdr_info *info)
 {
 	struct dm_io_region where = sbull_header_region(leg);
-	struct sbull_leg_header *hdr;
+	struct sbull_leg_header *hdr = leg->block;
 	int err;
 
-	hdr = kmalloc(SBULL_HDR_BYTES, GFP_KERNEL);
-	if (!hdr)
-		return -ENOMEM;
 	err = sbull_leg_io(dev, &where, REQ_OP_READ, DM_IO_KMEM, hdr);
 	if (err) {
 		pr_err("%s: cannot read the header of %pg (%d); accepted: a working device\n",
 		       what, leg->bdev, err);
-		goto out;
+		return err;
 	}
 	sbull_hdr_decode(dev, hdr, info);
 	/*
@@ -154,11 +178,11 @@ int sbull_leg_read_header(struct sbull_dev *dev, struct sbull_leg *leg,
 	 * this very set (whatever its history: the user chose the store).
 	 */
 	if (info->ours && !init)
-		goto out;
+		return 0;
 	if (init && (!info->sbull || (info->ours &&
 				      !uuid_is_null(&dev->mirror.uuid) &&
 				      uuid_equal(&info->uuid, &dev->mirror.uuid))))
-		goto out;
+		return 0;
 	if (init)
 		pr_err("%s: %pg holds a leg of another sbull set (%pUb); accepted for init: a device without sbull header, or a leg of this set (erase its first 4 KiB at sector %llu to reuse it)\n",
 		       what, leg->bdev, &info->uuid,
@@ -171,10 +195,44 @@ int sbull_leg_read_header(struct sbull_dev *dev, struct sbull_leg *leg,
 	else
 		pr_err("%s: no sbull header on %pg at sector %llu; accepted: a leg sbull wrote, or legs_init=1 (\"init\" in sysfs) to initialise it, losing its content\n",
 		       what, leg->bdev, (unsigned long long)leg->start);
-	err = -EINVAL;
-out:
-	kfree(hdr);
-	return err;
+	return -EINVAL;
+}
+
+/**
+ * sbull_leg_bitmap_import - add the bits a leg's header block holds
+ * @dev: the sbull device, loading
+ * @slot: the leg, whose header sbull_leg_read_header() read, of the
+ *	bitmap's region size
+ */
+void sbull_leg_bitmap_import(struct sbull_dev *dev, unsigned int slot)
+{
+	sbull_bitmap_import(&dev->mirror,
+			    sbull_block_bitmap(dev->mirror.legs[slot].block));
+}
+
+/**
+ * sbull_leg_write_block - write a leg's header block: its header, the bits
+ * @dev: the sbull device
+ * @slot: the leg
+ * @flush: after a flush of the leg, for bits that are cleared
+ *
+ * The bitmap's writes call it as they are; a header write after filling in
+ * the header. FUA either way. Process context.
+ *
+ * Return: 0 or a negative errno.
+ */
+int sbull_leg_write_block(struct sbull_dev *dev, unsigned int slot,
+			  bool flush)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	struct sbull_leg *leg = &m->legs[slot];
+	struct dm_io_region where = sbull_header_region(leg);
+	blk_opf_t opf = REQ_OP_WRITE | REQ_FUA | REQ_SYNC;
+
+	lockdep_assert_held(&m->bitmap_lock);
+	sbull_bitmap_export(m, sbull_block_bitmap(leg->block));
+	return sbull_leg_io(dev, &where, opf | (flush ? REQ_PREFLUSH : 0),
+			    DM_IO_KMEM, leg->block);
 }
 
 /**
@@ -185,7 +243,7 @@ out:
  * @generation: the mirror's, or 0 for a resyncing leg: no copy of anything
  *	yet, it gets no epoch
  *
- * Process context; allocates with GFP_NOIO, as writeback may wait for it.
+ * Process context; allocates nothing, as writeback may wait for it.
  *
  * Return: 0 or a negative errno.
  */
@@ -194,15 +252,13 @@ int sbull_leg_write_header(struct sbull_dev *dev, unsigned int slot,
 {
 	struct sbull_mirror *m = &dev->mirror;
 	struct sbull_leg *leg = &m->legs[slot];
-	struct dm_io_region where = sbull_header_region(leg);
-	struct sbull_leg_header *hdr;
+	struct sbull_leg_header *hdr = leg->block;
 	unsigned int i;
 	int err;
 
 	lockdep_assert_held(&m->config);
-	hdr = kzalloc(SBULL_HDR_BYTES, GFP_NOIO);
-	if (!hdr)
-		return -ENOMEM;
+	mutex_lock(&m->bitmap_lock);
+	memset(hdr, 0, SBULL_BITMAP_OFFSET);
 	memcpy(hdr->magic, SBULL_HDR_MAGIC, sizeof(hdr->magic));
 	hdr->version = cpu_to_le32(SBULL_HDR_VERSION);
 	hdr->block_size = cpu_to_le32(sbull_block_size(dev));
@@ -215,11 +271,11 @@ int sbull_leg_write_header(struct sbull_dev *dev, unsigned int slot,
 		for (i = 0; i < SBULL_HISTORY; i++)
 			hdr->history[i] = cpu_to_le64(m->history[i]);
 	}
+	hdr->region_sectors = cpu_to_le32(1U << m->region_shift);
 	hdr->crc = cpu_to_le32(sbull_hdr_crc(hdr, offsetof(struct sbull_leg_header,
 							   crc)));
-	err = sbull_leg_io(dev, &where, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA |
-			   REQ_SYNC, DM_IO_KMEM, hdr);
-	kfree(hdr);
+	err = sbull_leg_write_block(dev, slot, true);
+	mutex_unlock(&m->bitmap_lock);
 	if (!err)
 		leg->generation = generation;
 	return err;

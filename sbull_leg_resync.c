@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Copies of the whole store: from a leg at load (restore), and to the legs
- * that are resyncing, in the background, while writes go on.
+ * Copies of the store: the whole of it from a leg at load (restore), and to
+ * the legs that are resyncing, in the background, while writes go on.
  *
- * A resync pass copies the store in 1 MiB chunks, to all the legs it took
- * at its start in one dm_io() per chunk. It publishes the window it is
+ * A resync pass copies the store in 1 MiB chunks (or regions, if larger),
+ * to all the legs it took at its start in one dm_io() per chunk. A leg
+ * that crashed with the store, of its epoch, needs only the regions the
+ * write-intent bitmap names (@partial_legs, @resync_bits): a pass of such
+ * legs alone goes region by region and skips the clean ones; a write
+ * that such a leg does not take meanwhile adds its regions (sbull_mirror.c).
+ * It publishes the window it is
  * copying (@resync_lo, @resync_hi): sbull_mirror.c sends a write to a
  * resyncing leg only below the window, and holds a write that overlaps it
  * until the chunk is copied, so an older copy never lands after a newer
@@ -84,7 +89,16 @@ unsigned long sbull_legs_resyncing(struct sbull_mirror *m)
 	return legs;
 }
 
-static void sbull_resync_chunk(struct sbull_dev *dev, unsigned long legs,
+/* A pass's step: a region, or a 1 MiB chunk when some leg needs it all. */
+static sector_t sbull_resync_step(struct sbull_mirror *m, bool whole)
+{
+	sector_t region = (sector_t)1 << m->region_shift;
+
+	return whole ? max_t(sector_t, region, SBULL_RESYNC_CHUNK) : region;
+}
+
+/* Copy a chunk to @legs; true if one of them took it. */
+static bool sbull_resync_chunk(struct sbull_dev *dev, unsigned long legs,
 			       sector_t pos, sector_t n)
 {
 	struct sbull_mirror *m = &dev->mirror;
@@ -105,21 +119,47 @@ static void sbull_resync_chunk(struct sbull_dev *dev, unsigned long legs,
 		error = ~0UL;
 	if (error)
 		sbull_mirror_fail_legs(m, sbull_failed_legs(legs, error));
+	return sbull_failed_legs(legs, error) != legs;
 }
 
-/* Between chunks: the copy has passed @lo, and is about to copy to @hi. */
-static unsigned long sbull_resync_window(struct sbull_mirror *m,
-					 sector_t lo, sector_t hi)
+/*
+ * Between chunks: the copy has passed @lo, and is about to copy to @hi.
+ * Sets @to to the legs that need [@lo, @hi): the partial ones only if the
+ * bitmap names a region there. Returns false to stop the pass.
+ */
+static bool sbull_resync_window(struct sbull_mirror *m, sector_t lo,
+				sector_t hi, unsigned long *to)
 {
-	unsigned long legs;
+	bool go;
 
 	spin_lock_irq(&m->lock);
 	m->resync_lo = lo;
 	m->resync_hi = hi;
-	legs = m->resync_stop ? 0 : m->resync_legs;
+	go = !m->resync_stop && m->resync_legs;
+	*to = m->resync_legs;
+	if (!sbull_bitmap_resync_wants(m, lo, hi - lo))
+		*to &= ~m->partial_legs;
 	spin_unlock_irq(&m->lock);
 	sbull_mirror_resume_deferred(m);
-	return legs;
+	return go;
+}
+
+static void sbull_resync_say_start(struct sbull_dev *dev, unsigned long legs,
+				   bool whole)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	unsigned int dirty;
+
+	if (whole) {
+		pr_info("%s: resyncing %zu MiB to leg(s) %*pbl\n",
+			sbull_name(dev), dev->size >> 20, SBULL_MAX_LEGS, &legs);
+		return;
+	}
+	spin_lock_irq(&m->lock);
+	dirty = bitmap_weight(m->resync_bits, m->nr_regions);
+	spin_unlock_irq(&m->lock);
+	pr_info("%s: resyncing %u of %u regions to leg(s) %*pbl, as the write-intent bitmap says\n",
+		sbull_name(dev), dirty, m->nr_regions, SBULL_MAX_LEGS, &legs);
 }
 
 /**
@@ -135,27 +175,30 @@ void sbull_resync_work(struct work_struct *work)
 	struct sbull_mirror *m = container_of(work, struct sbull_mirror,
 					      resync_work);
 	struct sbull_dev *dev = sbull_dev_of_mirror(m);
-	sector_t size = sbull_store_sectors(dev), pos = 0, n;
+	sector_t size = sbull_store_sectors(dev), pos = 0, n, step, sent = 0;
 	ktime_t start = ktime_get();
-	unsigned long legs;
-	unsigned int slot;
-	bool again;
+	unsigned long legs, to;
+	unsigned int slot, copied = 0;
+	bool again, whole;
 
 	spin_lock_irq(&m->lock);
 	legs = m->resync_stop ? 0 : sbull_legs_in(m, SBULL_LEG_RESYNCING);
 	m->resync_legs = legs;
+	whole = legs & ~m->partial_legs;
 	spin_unlock_irq(&m->lock);
 	if (!legs)
 		return;
-	pr_info("%s: resyncing %zu MiB to leg(s) %*pbl\n", sbull_name(dev),
-		dev->size >> 20, SBULL_MAX_LEGS, &legs);
+	sbull_resync_say_start(dev, legs, whole);
 
+	step = sbull_resync_step(m, whole);
 	for (; pos < size; pos += n) {
-		n = min_t(sector_t, size - pos, SBULL_RESYNC_CHUNK);
-		legs = sbull_resync_window(m, pos, pos + n);
-		if (!legs)
+		n = min_t(sector_t, size - pos, step);
+		if (!sbull_resync_window(m, pos, pos + n, &to))
 			break;
-		sbull_resync_chunk(dev, legs, pos, n);
+		if (to && sbull_resync_chunk(dev, to, pos, n)) {
+			copied += DIV_ROUND_UP_SECTOR_T(n, 1U << m->region_shift);
+			sent += n;
+		}
 		cond_resched();
 	}
 
@@ -163,6 +206,10 @@ void sbull_resync_work(struct work_struct *work)
 	legs = pos == size ? m->resync_legs : 0;
 	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
 		sbull_mirror_set_state(m, slot, SBULL_LEG_IN_SYNC);
+	/* Kept while a partial leg waits for the next pass. */
+	if (!m->partial_legs)
+		bitmap_zero(m->resync_bits, m->nr_regions);
+	m->regions_resynced += copied;
 	m->resynced |= legs;
 	m->resync_legs = 0;
 	m->resync_lo = 0;
@@ -172,10 +219,11 @@ void sbull_resync_work(struct work_struct *work)
 	sbull_mirror_resume_deferred(m);
 
 	if (legs) {
-		pr_info("%s: resynced leg(s) %*pbl: %zu MiB in %lld ms (%llu MiB/s)\n",
-			sbull_name(dev), SBULL_MAX_LEGS, &legs, dev->size >> 20,
+		pr_info("%s: resynced leg(s) %*pbl: %u of %u regions, %llu MiB, in %lld ms (%llu MiB/s)\n",
+			sbull_name(dev), SBULL_MAX_LEGS, &legs, copied,
+			m->nr_regions, (u64)sent >> (20 - SECTOR_SHIFT),
 			ktime_ms_delta(ktime_get(), start),
-			sbull_mib_per_s(dev->size, start));
+			sbull_mib_per_s(sent << SECTOR_SHIFT, start));
 		queue_work(m->event_wq, &m->event_work);
 	}
 	if (again)

@@ -7,6 +7,9 @@
  *		"remove SLOT" and "resync SLOT"
  * generation	the generation the in-sync legs' headers carry
  * uuid		the mirror set
+ * region_size	the write-intent bitmap's region, in bytes (0: no leg yet)
+ * dirty_regions	regions whose bit is set
+ * regions_resynced	regions copied by resyncs since the load
  *
  * A command runs under @config in a memalloc_noio scope (writeback may
  * wait for the writes it holds), then ends the writes it held.
@@ -397,10 +400,47 @@ static ssize_t uuid_show(struct device *ddev, struct device_attribute *attr,
 
 static DEVICE_ATTR_RO(uuid);
 
+static ssize_t region_size_show(struct device *ddev,
+				struct device_attribute *attr, char *buf)
+{
+	struct sbull_mirror *m = &sbull_dev_of(ddev)->mirror;
+
+	return sysfs_emit(buf, "%llu\n", m->nr_regions ?
+			  (u64)SECTOR_SIZE << m->region_shift : 0);
+}
+
+static DEVICE_ATTR_RO(region_size);
+
+static ssize_t dirty_regions_show(struct device *ddev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  sbull_bitmap_dirty(&sbull_dev_of(ddev)->mirror));
+}
+
+static DEVICE_ATTR_RO(dirty_regions);
+
+static ssize_t regions_resynced_show(struct device *ddev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct sbull_mirror *m = &sbull_dev_of(ddev)->mirror;
+	u64 n;
+
+	spin_lock_irq(&m->lock);
+	n = m->regions_resynced;
+	spin_unlock_irq(&m->lock);
+	return sysfs_emit(buf, "%llu\n", n);
+}
+
+static DEVICE_ATTR_RO(regions_resynced);
+
 static struct attribute *sbull_mirror_attrs[] = {
 	&dev_attr_legs.attr,
 	&dev_attr_generation.attr,
 	&dev_attr_uuid.attr,
+	&dev_attr_region_size.attr,
+	&dev_attr_dirty_regions.attr,
+	&dev_attr_regions_resynced.attr,
 	NULL,
 };
 

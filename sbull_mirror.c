@@ -54,6 +54,9 @@ void sbull_mirror_set_state(struct sbull_mirror *m, unsigned int slot,
 		WRITE_ONCE(m->behind, true);
 		m->changes++;
 	}
+	/* A leg that stops resyncing needs a whole copy from then on. */
+	if (state != SBULL_LEG_RESYNCING)
+		m->partial_legs &= ~BIT(slot);
 	m->legs[slot].state = state;
 	in_sync = hweight_long(sbull_legs_in(m, SBULL_LEG_IN_SYNC));
 	resyncing = hweight_long(sbull_legs_in(m, SBULL_LEG_RESYNCING));
@@ -238,6 +241,7 @@ void sbull_mirror_endio(unsigned long error, void *context)
 	unsigned long failed = sbull_failed_legs(legs, error);
 
 	trace_sbull_mirror_done(mio, error);
+	sbull_bitmap_unmark(m, mio);
 	/* EXERCISE 5 BEGIN: end the write; fail the legs that failed */
 	/*
 	 * The failures are taken before the legs are put: a leg readied for
@@ -328,7 +332,11 @@ static bool sbull_leg_takes(struct sbull_mirror *m, unsigned int slot,
 	}
 }
 
-/* Fill in a region per leg the write goes to; count it in flight there. */
+/*
+ * Fill in a region per leg the write goes to; count it in flight there. A
+ * leg resyncing from the bitmap that does not take it now must get it from
+ * the resync: its regions join the resync's.
+ */
 static unsigned int sbull_mirror_targets(struct sbull_mirror *m,
 					 struct sbull_mirror_io *mio,
 					 struct dm_io_region *where,
@@ -341,8 +349,11 @@ static unsigned int sbull_mirror_targets(struct sbull_mirror *m,
 	for (slot = 0; slot < SBULL_MAX_LEGS; slot++) {
 		struct sbull_leg *leg = &m->legs[slot];
 
-		if (!sbull_leg_takes(m, slot, mio))
+		if (!sbull_leg_takes(m, slot, mio)) {
+			if (m->partial_legs & BIT(slot))
+				sbull_bitmap_resync_add(m, mio);
 			continue;
+		}
 		where[n] = sbull_leg_region(leg, mio->sector, mio->nr_sectors);
 		/* Checked each time: SCSI turns it off after a failure. */
 		*zeroes &= bdev_write_zeroes_sectors(leg->bdev) > 0;
@@ -416,15 +427,19 @@ static void sbull_mirror_issue(struct sbull_mirror *m,
 
 	spin_lock_irq(&m->lock);
 	wait = sbull_mirror_must_wait(m, mio);
-	if (wait)
+	if (wait) {
+		/* Marked again when it comes back. */
+		sbull_bitmap_unmark(m, mio);
 		llist_add(&mio->node, &m->deferred);
-	else
+	} else {
 		n = sbull_mirror_targets(m, mio, where, &zeroes);
+	}
 	spin_unlock_irq(&m->lock);
 	if (wait)
 		return;
 
 	if (!n) {	/* every leg failed, or the resync will copy it */
+		sbull_bitmap_unmark(m, mio);
 		sbull_mirror_complete(m, mio, 0);
 		return;
 	}
@@ -442,8 +457,10 @@ static void sbull_mirror_issue_work(struct work_struct *work)
 	struct blk_plug plug;
 
 	/* Oldest first, and plugged so the legs see the writes together. */
+	list = llist_reverse_order(list);
+	sbull_bitmap_mark(m, list);
 	blk_start_plug(&plug);
-	llist_for_each_entry_safe(mio, next, llist_reverse_order(list), node)
+	llist_for_each_entry_safe(mio, next, list, node)
 		sbull_mirror_issue(m, mio);
 	blk_finish_plug(&plug);
 }
@@ -526,6 +543,8 @@ void sbull_mirror_init(struct sbull_dev *dev)
 
 	spin_lock_init(&m->lock);
 	mutex_init(&m->config);
+	mutex_init(&m->bitmap_lock);
+	INIT_DELAYED_WORK(&m->bitmap_work, sbull_bitmap_work);
 	init_llist_head(&m->pending);
 	init_llist_head(&m->deferred);
 	init_llist_head(&m->held);
@@ -559,12 +578,18 @@ int sbull_mirror_open(struct sbull_dev *dev)
 	struct sbull_mirror *m = &dev->mirror;
 	const char *name = dev->disk->disk_name;
 	struct dm_io_client *client;
+	int err;
 
 	if (m->client)
 		return 0;
+	err = sbull_bitmap_alloc(dev);
+	if (err)
+		return err;
 	client = dm_io_client_create();
-	if (IS_ERR(client))
+	if (IS_ERR(client)) {
+		sbull_bitmap_free(m);
 		return PTR_ERR(client);
+	}
 	/*
 	 * Writeback may wait on these writes, held or deferred ones too: both
 	 * queues must make progress under memory pressure. Unbound: nothing
@@ -580,6 +605,7 @@ int sbull_mirror_open(struct sbull_dev *dev)
 	if (!m->wq || !m->event_wq || !m->resync_wq) {
 		sbull_mirror_destroy_wqs(m);
 		dm_io_client_destroy(client);
+		sbull_bitmap_free(m);
 		return -ENOMEM;
 	}
 	m->client = client;
@@ -596,7 +622,9 @@ void sbull_mirror_destroy(struct sbull_dev *dev)
 
 	if (!m->client)
 		return;
+	cancel_delayed_work_sync(&m->bitmap_work);
 	sbull_mirror_destroy_wqs(m);
 	dm_io_client_destroy(m->client);
 	m->client = NULL;
+	sbull_bitmap_free(m);
 }

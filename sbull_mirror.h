@@ -10,9 +10,10 @@
  *
  * Locking and context
  *
- * Lock order: @config, then sbull_leg.c's list of open legs, then @lock.
- * The walk of what a leg to add is built from (sbull_leg_stack.c) looks
- * up paths on any file system: it runs before @config is taken.
+ * Lock order: @config, then sbull_leg.c's list of open legs, then
+ * @bitmap_lock, then @lock. The walk of what a leg to add is built from
+ * (sbull_leg_stack.c) looks up paths on any file system: it runs before
+ * @config is taken.
  * - @lock, a spinlock taken with interrupts off (the notify callback may
  *   run in interrupt context): the legs' states, the resync window, the
  *   failed/resynced/behind bookkeeping, entry to @held. Nothing sleeps
@@ -20,6 +21,12 @@
  * - @config, a mutex: the set of legs (add, remove, resync commands, the
  *   event work), every header write, @generation, @epoch and @history,
  *   @started, and the legs' paths for sysfs.
+ * - @bitmap_lock, a mutex: the write-intent bitmap (@bits, @touched) and
+ *   every write of a leg's header block, header or bits (sbull_bitmap.c).
+ *   The issue worker takes it alone, never with @config.
+ * - @resync_bits and @partial_legs are under @lock (the load sets them
+ *   before any I/O). @writes, @touched and @bits are changed atomically:
+ *   the issue worker reads @bits without @bitmap_lock (sbull_bitmap.c).
  * - Read without a lock on the data path: @nr_legs, @no_leg_left,
  *   @no_complete_copy and @behind (READ_ONCE; a write that races a change
  *   is sorted out under @lock when it is sent to the legs, or held). A leg's @bdev stays open
@@ -28,10 +35,12 @@
  * Contexts:
  * - sbull_mirror_write(): the request paths, any context but interrupt;
  *   it only queues. @issue_work, on @wq, calls dm_io() for the queued
- *   writes, one work item so writes never wait behind the rest.
+ *   writes, one work item so writes never wait behind the rest; it waits
+ *   only for the bitmap write of a region turning dirty.
  * - sbull_mirror_endio(): dm-io's notify callback, any context (interrupt
  *   context with most legs; process context with brd): never sleeps.
  * - @event_work, on @event_wq: headers, uevents, ending held writes;
+ *   @bitmap_work, on @event_wq too: clearing idle regions;
  *   @resync_work, on @resync_wq: the copy to resyncing legs.
  * - Before add_disk(): sbull_legs_assemble(), sbull_legs_restore() and
  *   sbull_legs_start(), with no I/O possible. After del_gendisk():
@@ -57,6 +66,9 @@ struct sbull_dev;
 #define SBULL_HDR_SECTORS	8
 /* Past epochs in each leg's header: a leg away longer cannot be placed. */
 #define SBULL_HISTORY		64
+/* The write-intent bitmap: the header block's last 3 KiB, a bit a region. */
+#define SBULL_BITMAP_OFFSET	1024
+#define SBULL_BITMAP_MAX_REGIONS	(3 * 1024 * BITS_PER_BYTE)
 
 enum sbull_leg_state {
 	SBULL_LEG_UNUSED = 0,	/* free slot */
@@ -76,6 +88,8 @@ enum sbull_leg_state {
  * @inflight: writes in flight to the leg, waited for before it is closed
  * @errors: failed I/Os to the leg
  * @generation: the generation last written to the leg's header
+ * @block: the leg's header block as last read or written: the header,
+ *	then the bitmap (sbull_leg_header.c); under @bitmap_lock
  * @dev: the sbull device it belongs to
  * @node: on the list of all open legs, to refuse overlapping ones
  */
@@ -88,6 +102,7 @@ struct sbull_leg {
 	atomic_t inflight;
 	unsigned int errors;
 	u64 generation;
+	void *block;
 	struct sbull_dev *dev;
 	struct list_head node;
 };
@@ -130,6 +145,18 @@ struct sbull_leg {
  * @history: the epochs before it, newest first (SBULL_HISTORY)
  * @started: headers are being written (sbull_legs_start() ran)
  * @source: the leg the store is restored from at load, or -1
+ * @bitmap_lock: the bitmap, and the writes of the legs' header blocks
+ * @bits: the write-intent bitmap: regions where the in-sync legs may
+ *	differ, on the legs (or being written there) before a write goes there
+ * @touched: regions written since @bitmap_work last looked
+ * @writes: per region, the writes marked and not yet ended
+ * @resync_bits: the regions the crash resync copies to @partial_legs
+ * @partial_legs: resyncing legs that need only @resync_bits: same epoch as
+ *	the store, crashed with it
+ * @region_shift: a region is 1 << @region_shift sectors
+ * @nr_regions: bits in the bitmaps
+ * @regions_resynced: regions copied by resync passes since the load
+ * @bitmap_work: clears the bits of idle regions
  */
 struct sbull_mirror {
 	struct sbull_leg legs[SBULL_MAX_LEGS];
@@ -162,6 +189,16 @@ struct sbull_mirror {
 	u64 history[SBULL_HISTORY];
 	bool started;
 	int source;
+	struct mutex bitmap_lock;	/* the bits on the legs; sleeps */
+	unsigned long *bits;
+	unsigned long *touched;
+	atomic_t *writes;
+	unsigned long *resync_bits;
+	unsigned long partial_legs;
+	unsigned int region_shift;
+	unsigned int nr_regions;
+	u64 regions_resynced;
+	struct delayed_work bitmap_work;
 };
 
 /**
@@ -258,5 +295,22 @@ void sbull_resync_work(struct work_struct *work);
 
 /* sbull_leg_sysfs.c */
 extern const struct attribute_group sbull_mirror_attr_group;
+
+/* sbull_bitmap.c */
+int sbull_bitmap_parse(void);
+int sbull_bitmap_alloc(struct sbull_dev *dev);
+void sbull_bitmap_free(struct sbull_mirror *m);
+void sbull_bitmap_mark(struct sbull_mirror *m, struct llist_node *list);
+void sbull_bitmap_unmark(struct sbull_mirror *m,
+			 const struct sbull_mirror_io *mio);
+void sbull_bitmap_work(struct work_struct *work);
+void sbull_bitmap_stop(struct sbull_mirror *m);
+unsigned int sbull_bitmap_dirty(struct sbull_mirror *m);
+void sbull_bitmap_export(struct sbull_mirror *m, void *area);
+void sbull_bitmap_import(struct sbull_mirror *m, const void *area);
+void sbull_bitmap_resync_add(struct sbull_mirror *m,
+			     const struct sbull_mirror_io *mio);
+bool sbull_bitmap_resync_wants(struct sbull_mirror *m, sector_t pos,
+			       sector_t n);
 
 #endif /* _SBULL_MIRROR_H */

@@ -29,6 +29,8 @@ for kind in fail remove resync twice; do
 	run_case mirror-cut "${modes[0]}" "$kind"
 done
 run_case mirror-log-writes "${modes[0]}"
+# The write-intent bitmap's windows and the crash resync it bounds.
+run_case mirror-bitmap "${modes[0]}"
 # What the request path does not change, once: a second kind of failing
 # leg (mirror-flakey fails one in every mode), and the checks of the leg
 # list.

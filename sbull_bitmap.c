@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The write-intent bitmap: the regions of the store where the in-sync legs
+ * may differ, so that after a crash only those are resynced (md's internal
+ * bitmap, dm-raid1's dirty region log).
+ *
+ * Two rules, each closing a window:
+ * - Set before written: a region's bit is on the in-sync legs, written with
+ *   FUA, before a write into that region goes to any leg. A crash while the
+ *   legs disagree there finds the bit on each of them.
+ * - Cleared lazily: a bit is cleared only once no write there is in flight
+ *   and none came for a whole period, and the write that clears it follows
+ *   a flush of the leg: the legs then hold the same data there, on media.
+ *   Hot regions stay set and cost nothing; a region pays one bitmap write
+ *   when it turns dirty and one when it turns clean.
+ *
+ * - Nothing is cleared while the headers are behind a leg leaving service
+ *   (@behind): until they say so, that leg may be picked as one that
+ *   crashed with the others, and be resynced only where their bits say.
+ *
+ * The bits live in the tail of each leg's 4 KiB header block, written whole
+ * from one image under @bitmap_lock (sbull_leg_header.c): a torn write
+ * leaves each sector old or new, and either is safe for a bit.
+ *
+ * Context: the issue worker marks a batch of writes (sbull_bitmap_mark());
+ * the notify callback, in any context, ends their count
+ * (sbull_bitmap_unmark()); the bitmap work, on the event workqueue, clears.
+ *
+ * A write into a dirty region takes no lock. The trick: the marker counts
+ * the write in its region, then looks at the bit; the bitmap work clears
+ * the bit, then looks at the count, and sets the bit back if a write came.
+ * With a full barrier between each one's store and load, at least one of
+ * them sees the other: the marker sees the bit clear and takes the slow
+ * path, which waits for the clearing write and sets the bit again; or the
+ * bitmap work sees the write and keeps the bit.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/log2.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+
+#include "sbull_leg.h"
+
+/* How long a region must stay idle before its bit is cleared (md: 5 s). */
+#define SBULL_BITMAP_PERIOD	(5 * HZ)
+
+static unsigned int region_kb = 512;
+module_param(region_kb, uint, 0444);
+MODULE_PARM_DESC(region_kb,
+		 "Write-intent bitmap region in KiB, a power of two from 4 to 65536 (default 512; raised for stores too large for the bitmap)");
+
+/**
+ * sbull_bitmap_parse - check the region_kb parameter
+ *
+ * Return: 0, or -EINVAL after one error line.
+ */
+int sbull_bitmap_parse(void)
+{
+	if (region_kb >= 4 && region_kb <= 65536 && is_power_of_2(region_kb))
+		return 0;
+	pr_err("region_kb=%u: accepted values are powers of two from 4 to 65536\n",
+	       region_kb);
+	return -EINVAL;
+}
+
+static unsigned int sbull_region(const struct sbull_mirror *m, sector_t sector)
+{
+	return sector >> m->region_shift;
+}
+
+/**
+ * sbull_bitmap_alloc - size the bitmap for a device's store
+ * @dev: the sbull device, getting its first leg
+ *
+ * A region is region_kb, or larger if the store has more regions than the
+ * header block has bits.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int sbull_bitmap_alloc(struct sbull_dev *dev)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	sector_t sectors = sbull_store_sectors(dev);
+	unsigned long least = DIV_ROUND_UP_SECTOR_T(sectors,
+						    SBULL_BITMAP_MAX_REGIONS);
+	unsigned long region = max_t(unsigned long, region_kb * 2,
+				     roundup_pow_of_two(least));
+
+	unsigned int nr = DIV_ROUND_UP_SECTOR_T(sectors, region);
+
+	/* Under the lock: sysfs reads the bits of a disk with no leg yet. */
+	mutex_lock(&m->bitmap_lock);
+	m->region_shift = ilog2(region);
+	m->nr_regions = nr;
+	m->bits = bitmap_zalloc(nr, GFP_KERNEL);
+	m->touched = bitmap_zalloc(nr, GFP_KERNEL);
+	m->resync_bits = bitmap_zalloc(nr, GFP_KERNEL);
+	m->writes = kvcalloc(nr, sizeof(*m->writes), GFP_KERNEL);
+	mutex_unlock(&m->bitmap_lock);
+	if (m->bits && m->touched && m->resync_bits && m->writes)
+		return 0;
+	sbull_bitmap_free(m);
+	return -ENOMEM;
+}
+
+/**
+ * sbull_bitmap_free - free what sbull_bitmap_alloc() took
+ * @m: the mirror, with no write in flight and the bitmap work stopped
+ */
+void sbull_bitmap_free(struct sbull_mirror *m)
+{
+	mutex_lock(&m->bitmap_lock);
+	bitmap_free(m->bits);
+	bitmap_free(m->touched);
+	bitmap_free(m->resync_bits);
+	kvfree(m->writes);
+	m->bits = NULL;
+	m->touched = NULL;
+	m->resync_bits = NULL;
+	m->writes = NULL;
+	mutex_unlock(&m->bitmap_lock);
+}
+
+/* Write the bitmap to every in-sync leg; fail those that refuse it. */
+static void sbull_bitmap_write(struct sbull_mirror *m, bool flush)
+{
+	struct sbull_dev *dev = sbull_dev_of_mirror(m);
+	unsigned long legs, failed = 0;
+	unsigned int slot;
+
+	lockdep_assert_held(&m->bitmap_lock);
+	spin_lock_irq(&m->lock);
+	legs = sbull_legs_in(m, SBULL_LEG_IN_SYNC);
+	spin_unlock_irq(&m->lock);
+	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
+		if (sbull_leg_write_block(dev, slot, flush))
+			failed |= BIT(slot);
+	if (failed)
+		sbull_mirror_fail_legs(m, failed);
+}
+
+/* Count @mio in flight in its regions; true if one of them is clean. */
+static bool sbull_bitmap_count(struct sbull_mirror *m,
+			       const struct sbull_mirror_io *mio)
+{
+	unsigned int r, last;
+	bool clean = false;
+
+	if (!mio->nr_sectors)
+		return false;
+	last = sbull_region(m, mio->sector + mio->nr_sectors - 1);
+	for (r = sbull_region(m, mio->sector); r <= last; r++) {
+		set_bit(r, m->touched);
+		atomic_inc(&m->writes[r]);
+		/* Pairs with the barrier in sbull_bitmap_work(). */
+		smp_mb__after_atomic();
+		clean |= !test_bit(r, m->bits);
+	}
+	return clean;
+}
+
+/* Set @mio's bits; true if one was clear. Under @bitmap_lock. */
+static bool sbull_bitmap_set(struct sbull_mirror *m,
+			     const struct sbull_mirror_io *mio)
+{
+	unsigned int r, last;
+	bool news = false;
+
+	lockdep_assert_held(&m->bitmap_lock);
+	if (!mio->nr_sectors)
+		return false;
+	last = sbull_region(m, mio->sector + mio->nr_sectors - 1);
+	for (r = sbull_region(m, mio->sector); r <= last; r++)
+		news |= !test_and_set_bit(r, m->bits);
+	return news;
+}
+
+/**
+ * sbull_bitmap_mark - the bits of a batch of writes, on the legs before them
+ * @m: the mirror
+ * @list: the writes, linked by their node, about to be sent to the legs
+ *
+ * The issue worker's context. Each write is counted in flight in its
+ * regions until sbull_bitmap_unmark(). If a region is clean, the worker
+ * sets its bit and waits for the bitmap write, once for the batch;
+ * otherwise it takes no lock.
+ */
+void sbull_bitmap_mark(struct sbull_mirror *m, struct llist_node *list)
+{
+	struct sbull_mirror_io *mio;
+	bool clean = false, news = false;
+
+	llist_for_each_entry(mio, list, node)
+		clean |= sbull_bitmap_count(m, mio);
+	if (!clean)
+		return;
+	mutex_lock(&m->bitmap_lock);
+	llist_for_each_entry(mio, list, node)
+		news |= sbull_bitmap_set(m, mio);
+	if (news)
+		sbull_bitmap_write(m, false);
+	mutex_unlock(&m->bitmap_lock);
+	if (news)
+		queue_delayed_work(m->event_wq, &m->bitmap_work,
+				   SBULL_BITMAP_PERIOD);
+}
+
+/**
+ * sbull_bitmap_unmark - a marked write is no longer in flight
+ * @m: the mirror
+ * @mio: the write, ended by the legs or not sent after all
+ *
+ * Any context.
+ */
+void sbull_bitmap_unmark(struct sbull_mirror *m,
+			 const struct sbull_mirror_io *mio)
+{
+	unsigned int r, last;
+
+	if (!mio->nr_sectors)
+		return;
+	last = sbull_region(m, mio->sector + mio->nr_sectors - 1);
+	for (r = sbull_region(m, mio->sector); r <= last; r++)
+		atomic_dec(&m->writes[r]);
+}
+
+/**
+ * sbull_bitmap_work - clear the bits of regions idle for a whole period
+ * @work: the mirror's bitmap_work
+ *
+ * The event workqueue's context. Requeued while bits are set.
+ */
+void sbull_bitmap_work(struct work_struct *work)
+{
+	struct sbull_mirror *m = container_of(to_delayed_work(work),
+					      struct sbull_mirror,
+					      bitmap_work);
+	bool cleared = false, left;
+	unsigned int r;
+
+	mutex_lock(&m->bitmap_lock);
+	for_each_set_bit(r, m->bits, m->nr_regions) {
+		/* Behind, written this period, or in flight: not yet. */
+		if (READ_ONCE(m->behind))
+			break;
+		if (test_and_clear_bit(r, m->touched) ||
+		    atomic_read(&m->writes[r]))
+			continue;
+		clear_bit(r, m->bits);
+		/* Pairs with the barrier in sbull_bitmap_count(). */
+		smp_mb__after_atomic();
+		if (atomic_read(&m->writes[r])) {
+			set_bit(r, m->bits);
+			continue;
+		}
+		cleared = true;
+	}
+	/* After a flush: what the legs hold there is on their media. */
+	if (cleared)
+		sbull_bitmap_write(m, true);
+	left = !bitmap_empty(m->bits, m->nr_regions);
+	mutex_unlock(&m->bitmap_lock);
+	if (left)
+		queue_delayed_work(m->event_wq, &m->bitmap_work,
+				   SBULL_BITMAP_PERIOD);
+}
+
+/**
+ * sbull_bitmap_stop - no write left: every region is clean
+ * @m: the mirror, which takes no more writes; before its clean headers
+ */
+void sbull_bitmap_stop(struct sbull_mirror *m)
+{
+	cancel_delayed_work_sync(&m->bitmap_work);
+	mutex_lock(&m->bitmap_lock);
+	bitmap_zero(m->bits, m->nr_regions);
+	bitmap_zero(m->touched, m->nr_regions);
+	mutex_unlock(&m->bitmap_lock);
+}
+
+/**
+ * sbull_bitmap_dirty - how many regions are dirty
+ * @m: the mirror
+ *
+ * Return: the bits set, a moment ago.
+ */
+unsigned int sbull_bitmap_dirty(struct sbull_mirror *m)
+{
+	unsigned int n = 0;
+
+	mutex_lock(&m->bitmap_lock);
+	if (m->bits)
+		n = bitmap_weight(m->bits, m->nr_regions);
+	mutex_unlock(&m->bitmap_lock);
+	return n;
+}
+
+/**
+ * sbull_bitmap_export - the bits, as a leg's header block holds them
+ * @m: the mirror, whose @bitmap_lock is held
+ * @area: the bitmap area of the block: little-endian bit order
+ */
+void sbull_bitmap_export(struct sbull_mirror *m, void *area)
+{
+	unsigned int r;
+
+	lockdep_assert_held(&m->bitmap_lock);
+	memset(area, 0, SBULL_BITMAP_MAX_REGIONS / BITS_PER_BYTE);
+	for_each_set_bit(r, m->bits, m->nr_regions)
+		__set_bit_le(r, area);
+}
+
+/**
+ * sbull_bitmap_import - add a leg's dirty regions to the crash resync's
+ * @m: the mirror, loading
+ * @area: the bitmap area of the leg's header block, as read
+ */
+void sbull_bitmap_import(struct sbull_mirror *m, const void *area)
+{
+	unsigned int r;
+
+	for (r = 0; r < m->nr_regions; r++)
+		if (test_bit_le(r, area))
+			__set_bit(r, m->resync_bits);
+}
+
+/**
+ * sbull_bitmap_resync_add - a write the partial resync must copy
+ * @m: the mirror, whose @lock is held
+ * @mio: a write that a partially resyncing leg does not take now
+ */
+void sbull_bitmap_resync_add(struct sbull_mirror *m,
+			     const struct sbull_mirror_io *mio)
+{
+	unsigned int first = sbull_region(m, mio->sector);
+
+	lockdep_assert_held(&m->lock);
+	if (mio->nr_sectors)
+		bitmap_set(m->resync_bits, first,
+			   sbull_region(m, mio->sector + mio->nr_sectors - 1) -
+			   first + 1);
+}
+
+/**
+ * sbull_bitmap_resync_wants - does the partial resync copy this range?
+ * @m: the mirror, whose @lock is held
+ * @pos: first sector
+ * @n: sectors
+ *
+ * Return: true if a region of the range is dirty.
+ */
+bool sbull_bitmap_resync_wants(struct sbull_mirror *m, sector_t pos,
+			       sector_t n)
+{
+	unsigned int first = sbull_region(m, pos);
+	unsigned int end = sbull_region(m, pos + n - 1) + 1;
+
+	lockdep_assert_held(&m->lock);
+	return find_next_bit(m->resync_bits, end, first) < end;
+}
