@@ -13,6 +13,7 @@ pkgs=(
 	debootstrap                                            # the newest kernel
 	dkms debhelper dh-dkms dpkg-dev lintian                # make deb
 	gnuplot-nox linux-perf dmsetup                         # make bench, bench-mirror
+	qemu-utils nbd-client                                  # a remote leg (mirror-nbd)
 )
 
 missing=()

@@ -31,6 +31,8 @@ done
 run_case mirror-log-writes "${modes[0]}"
 # The write-intent bitmap's windows and the crash resync it bounds.
 run_case mirror-bitmap "${modes[0]}"
+# A remote leg, over nbd on the loopback address.
+run_case mirror-nbd "${modes[0]}"
 # What the request path does not change, once: a second kind of failing
 # leg (mirror-flakey fails one in every mode), and the checks of the leg
 # list.
