@@ -17,6 +17,9 @@
 # Without legs= in sbull.ko's parameters (the mirror not built yet), only
 # the 0-leg sbull runs are made.
 #
+# Then the resync after a crash with 1% of the bitmap's regions dirty,
+# against a whole resync: crash-resync.csv.
+#
 # Environment: SBULL_BENCH_REPS (3), SBULL_BENCH_RUNTIME (seconds per
 # point, 4: the run then takes about 13 minutes), SBULL_BENCH_RAMP (seconds of ramp before each, 2),
 # SBULL_BENCH_SIZE_MB (256), SBULL_MIRROR_MODES ("bio mq"),
@@ -162,5 +165,68 @@ for rep in $(seq "$reps"); do
 		mirror_teardown "$name"
 	done
 done
+
+# The resync after a crash, with 1% of the regions of the write-intent
+# bitmap dirty, against a whole resync, on the same two legs (through
+# dm-linear over the brd disks). The crash: once the regions are written,
+# the legs fail every write (dm's error target), so that rmmod cannot
+# mark them clean, as a crash leaves them; back on dm-linear, sbull loads
+# with the set dirty and copies the bitmap's regions to leg 1. Then
+# "resync 1" copies the whole store. Both durations as the kernel log
+# gives them, in ms.
+# Print field $1 of the last "resynced leg(s)" kernel line: "N of M
+# regions, X MiB, in T ms".
+resynced() {
+	dmesg | grep 'sbull: sbulla: resynced leg' | tail -n 1 |
+		sed -E 's/.*: ([0-9]+) of ([0-9]+) regions, ([0-9]+) MiB, in ([0-9]+) ms.*/\1 \2 \3 \4/' |
+		cut -d' ' -f"$1"
+}
+crash_resync() {
+	local table i spec='' regions dirty r
+	table="0 $((sectors + hdr_kb * 2)) linear"
+	for i in 0 1; do
+		dd if=/dev/zero of="${legs[i]}" bs="${hdr_kb}k" count=1 \
+			oflag=direct status=none
+		dmsetup create "leg$i" --table "$table ${legs[i]} 0"
+		dmsetup mknodes "leg$i"
+		spec=$spec${spec:+,}sbulla=/dev/mapper/leg$i
+	done
+	setup sbull-mq legs_init=1 legs="$spec" >/dev/null
+	wait_in_sync 2 >/dev/null
+	regions=$(($(cat /sys/block/sbulla/mirror/region_size) / 512))
+	regions=$((sectors / regions))
+	dirty=$(((regions + 99) / 100))
+	for r in $(seq 0 $((dirty - 1))); do
+		dd if=/dev/urandom of=/dev/sbulla bs=4k count=1 \
+			seek=$((r * (regions / dirty) * sectors / regions / 8)) \
+			oflag=direct status=none
+	done
+	for i in 0 1; do
+		dmsetup reload "leg$i" --table "0 $((sectors + hdr_kb * 2)) error"
+		dmsetup resume "leg$i"
+	done
+	rmmod sbull
+	for i in 0 1; do
+		dmsetup reload "leg$i" --table "$table ${legs[i]} 0"
+		dmsetup resume "leg$i"
+	done
+	setup sbull-mq legs="$spec" >/dev/null
+	wait_in_sync 2 >/dev/null
+	echo "$rep,bitmap,$(resynced 1),$(resynced 2),$(resynced 3),$(resynced 4)" >>"$crash_csv"
+	echo "resync 1" >/sys/block/sbulla/mirror/legs
+	sleep 0.5
+	wait_in_sync 2 >/dev/null
+	echo "$rep,whole,$(resynced 1),$(resynced 2),$(resynced 3),$(resynced 4)" >>"$crash_csv"
+	log "crash resync: $(tail -n 2 "$crash_csv" | tr '\n' ' ')"
+	rmmod sbull
+	dmsetup remove leg0 leg1
+}
+if [ "$have_legs" = 1 ]; then
+	crash_csv=$SBULL_RESULTS/crash-resync.csv
+	echo "rep,kind,regions_copied,regions,mib,ms" >"$crash_csv"
+	for rep in $(seq "$reps"); do
+		crash_resync
+	done
+fi
 rmmod brd
 log "done: $(($(wc -l <"$csv") - 1)) runs"

@@ -8,7 +8,8 @@ change: they are served from RAM), and both mirrors against brd alone.
 
 Usage: report-mirror.py RESULTS_DIR [TITLE]
 RESULTS_DIR may also hold setup.txt (sizes and times, from the guest),
-resync.csv (seconds per sbull load with legs),
+resync.csv (seconds per sbull load with legs), crash-resync.csv (the resync
+after a crash with 1% of the bitmap dirty, and a whole one),
 host-load (the host's load average while the guest ran) and wall-seconds
 (the guest's run, then the whole make bench-mirror), the last two written
 by scripts/bench-mirror.sh.
@@ -118,6 +119,23 @@ def main():
                      "fresh legs), seconds, median: " + ", ".join(
                          f"{d} {statistics.median(v):.1f}"
                          for d, v in sorted(resync.items())) + ".")
+    crash = defaultdict(list)
+    if (out / "crash-resync.csv").exists():
+        with open(out / "crash-resync.csv") as f:
+            for row in csv.DictReader(f):
+                crash[row["kind"]].append(row)
+    if crash.get("bitmap") and crash.get("whole"):
+        def med(kind, key):
+            return statistics.median(float(r[key]) for r in crash[kind])
+        b, w = crash["bitmap"][0], crash["whole"][0]
+        lines.append(
+            f"Resync after a crash with 1% of the regions dirty: "
+            f"{b['regions_copied']} of {b['regions']} regions copied "
+            f"({100 * int(b['regions_copied']) / int(b['regions']):.1f}% "
+            f"of the store) in {med('bitmap', 'ms'):.0f} ms; a whole "
+            f"resync, {w['regions_copied']} regions, {med('whole', 'ms'):.0f} "
+            f"ms: {ratio(med('whole', 'ms'), max(med('bitmap', 'ms'), 1))} "
+            f"as long (medians of {len(crash['bitmap'])}).")
     if (out / "host-load").exists():
         load = [float(x) for x in (out / "host-load").read_text().split()]
         if load:
