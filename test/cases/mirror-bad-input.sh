@@ -78,8 +78,10 @@ unknown-state)
 		with open("/dev/vda", "r+b") as f:
 		    hdr = bytearray(f.read(4096))
 		    struct.pack_into("<I", hdr, 48, 7)        # state
-		    crc = zlib.crc32(bytes(hdr[:576])) ^ 0xffffffff  # crc32_le(~0, ...)
-		    struct.pack_into("<I", hdr, 576, crc)
+		    # The crc ends version 2 at byte 576, version 3 at 584.
+		    end = {2: 576, 3: 584}[struct.unpack_from("<I", hdr, 8)[0]]
+		    crc = zlib.crc32(bytes(hdr[:end])) ^ 0xffffffff  # crc32_le(~0, ...)
+		    struct.pack_into("<I", hdr, end, crc)
 		    f.seek(0)
 		    f.write(hdr)
 	EOF
