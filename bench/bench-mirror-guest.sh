@@ -21,7 +21,7 @@
 # against a whole resync: crash-resync.csv.
 #
 # Environment: SBULL_BENCH_REPS (3), SBULL_BENCH_RUNTIME (seconds per
-# point, 4: the run then takes about 13 minutes), SBULL_BENCH_RAMP (seconds of ramp before each, 2),
+# point, 4: the run then takes about 12 minutes), SBULL_BENCH_RAMP (seconds of ramp before each, 2),
 # SBULL_BENCH_SIZE_MB (256), SBULL_MIRROR_MODES ("bio mq"),
 # SBULL_MIRROR_LEGS ("0 1 2"), SBULL_MIRROR_REGION (dm-raid1's region, in
 # sectors: 1024).

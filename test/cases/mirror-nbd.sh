@@ -4,11 +4,11 @@
 # A leg served over TCP on the guest's loopback address, as a leg on
 # another machine would be: qemu-nbd exports /dev/vdb, the kernel's nbd
 # client (nbd-client) makes it /dev/nbd0, and sbull mirrors /dev/vda and
-# /dev/nbd0. Checks: after an fsync the remote leg holds the store; the
-# server killed under fio's verified writes fails that leg alone, fio sees
-# no error, and the local leg keeps every byte; the server back, the leg is
-# removed, reconnected and added (no init: a leg of this set, behind), and
-# the resync makes it equal to the store.
+# /dev/nbd0. Checks: after a write and an fsync of the disk the remote
+# leg holds the store; the server killed under fio's verified writes fails
+# that leg alone, fio sees no error, and the local leg keeps every byte;
+# the server back, the leg is removed, reconnected and added (no init: a
+# leg of this set, behind), and the resync makes it equal to the store.
 # Usage: mirror-nbd.sh MODE
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
@@ -47,7 +47,7 @@ wait_in_sync 0
 wait_in_sync 1
 echo "# $(grep -m1 . "$LEGS" | cut -d' ' -f1-4) / $(sed -n 2p "$LEGS" | cut -d' ' -f1-4)"
 fill_random /dev/sbulla 1
-sync -f /dev/sbulla 2>/dev/null || blockdev --flushbufs /dev/sbulla
+sync /dev/sbulla || fail "fsync of /dev/sbulla"
 expect_leg_is_store /dev/vdb
 expect_leg_is_store /dev/vda
 
