@@ -112,6 +112,26 @@ dm_switch() {
 	dmsetup resume "$1" || fail "dmsetup resume $1"
 }
 
+# Device-mapper tables for a leg region on device $1: as it is; or with the
+# writes to its store (not the header block) held $2 ms, 60000 by default.
+leg_plain() { echo "0 $REGION_SECTORS linear $1 0"; }
+leg_slow_data() {
+	echo "0 $HDR_SECTORS linear $1 0
+$HDR_SECTORS $((REGION_SECTORS - HDR_SECTORS)) delay $1 $HDR_SECTORS 0 $1 $HDR_SECTORS ${2:-60000} $1 $HDR_SECTORS 0"
+}
+
+# Wait until dm-delay device $1 holds $2 writes, at most 60 s.
+wait_held() {
+	local _
+	for _ in $(seq 600); do
+		[ "$(dmsetup status "$1" | awk '$3 == "delay" { n += $5 } END { print n + 0 }')" -lt "$2" ] || return 0
+		sleep 0.1
+	done
+	fail "no $2 writes held on $1 after 60 s: $(dmsetup status "$1")"
+}
+
+sum_of() { sha256sum <"$1" | cut -d' ' -f1; }
+
 # Listen for kernel uevents in the background, one "KEY=VALUE" line per
 # field and an empty line after each event, into file $1; returns once the
 # socket is bound, so that no event raised afterwards is missed. The

@@ -24,15 +24,10 @@ bitmap=/sys/block/sbulla/mirror
 modprobe dm-delay || fail "modprobe dm-delay"
 modprobe brd rd_nr=2 rd_size=$((REGION_SECTORS / 2 + 1024)) || fail "modprobe brd"
 
-plain() { echo "0 $REGION_SECTORS linear $1 0"; }
 # Writes to the header block held 60 s (flushes not); or writes past it.
 slow_header() {
 	echo "0 $HDR_SECTORS delay $1 0 0 $1 0 60000 $1 0 0
 $HDR_SECTORS $((REGION_SECTORS - HDR_SECTORS)) linear $1 $HDR_SECTORS"
-}
-slow_data() {
-	echo "0 $HDR_SECTORS linear $1 0
-$HDR_SECTORS $((REGION_SECTORS - HDR_SECTORS)) delay $1 $HDR_SECTORS 0 $1 $HDR_SECTORS 60000 $1 $HDR_SECTORS 0"
 }
 # The bits set in the bitmap of the header block at the start of device $1
 # (its last 3 KiB, little-endian bit order), read past the page cache.
@@ -42,19 +37,9 @@ import sys
 d = sys.stdin.buffer.read()[1024:4096]
 print(" ".join(str(i) for i in range(len(d) * 8) if d[i // 8] >> (i % 8) & 1))'
 }
-# Writes dm-delay holds on dm device $1, once there are $2 of them.
-wait_held() {
-	local _
-	for _ in $(seq 600); do
-		[ "$(dmsetup status "$1" | awk '$3 == "delay" { n += $5 } END { print n + 0 }')" -lt "$2" ] || return 0
-		sleep 0.1
-	done
-	fail "no $2 writes held on $1 after 60 s: $(dmsetup status "$1")"
-}
-sum_of() { sha256sum <"$1" | cut -d' ' -f1; }
 
-leg0=$(dm_create sbull-leg0 "$(plain /dev/vda)")
-leg1=$(dm_create sbull-leg1 "$(plain /dev/vdb)")
+leg0=$(dm_create sbull-leg0 "$(leg_plain /dev/vda)")
+leg1=$(dm_create sbull-leg1 "$(leg_plain /dev/vdb)")
 load_mirror "$mode" "sbulla=$leg0,sbulla=$leg1" legs_init=1
 wait_in_sync 0
 wait_in_sync 1
@@ -99,7 +84,7 @@ echo "# the write waits while leg 1's bitmap write is held; leg 0 has not got it
 
 # Kept while in flight: from here leg 1's data writes are held (the
 # switch lets the bitmap write go), and a write goes to region 20 too.
-dm_switch sbull-leg1 "$(slow_data /dev/vdb)"
+dm_switch sbull-leg1 "$(leg_slow_data /dev/vdb)"
 write_bg() {
 	dd if="/tmp/w$1" of=/dev/sbulla bs=4k seek=$(($2 / 4096)) \
 		oflag=direct,dsync status=none
@@ -143,7 +128,7 @@ for i in 0 1; do
 done
 [ "$(checksum_range /dev/ram1 $((HDR_SECTORS * 512 + off3)) 4096)" != "$(sum_of /tmp/w3)" ] ||
 	fail "leg 1 already had the write at the cut: the test cut too late"
-dm_switch sbull-leg1 "$(plain /dev/vdb)"
+dm_switch sbull-leg1 "$(leg_plain /dev/vdb)"
 for w in "3:$w3" "20:$w20" "10:$w10"; do
 	wait "${w#*:}" || fail "the write to region ${w%:*}"
 done
@@ -154,13 +139,13 @@ dmsetup remove_all || fail "dmsetup remove_all"
 # The headers are those of one epoch, both dirty: leg 1 gets the regions
 # of the bits, 3, 10 and 20. Its first copy is held, and meanwhile a write
 # into region 25, which the copy has not reached, must join them.
-leg1=$(dm_create sbull-leg1 "$(slow_data /dev/ram1)")
+leg1=$(dm_create sbull-leg1 "$(leg_slow_data /dev/ram1)")
 load_mirror "$mode" "sbulla=/dev/ram0,sbulla=$leg1"
 wait_held sbull-leg1 1
 head -c 4096 /dev/urandom >/tmp/w25
 off25=$((25 * 524288 + 12288))
 write_bg 25 "$off25" || fail "the write to region 25 during the resync"
-dm_switch sbull-leg1 "$(plain /dev/ram1)"
+dm_switch sbull-leg1 "$(leg_plain /dev/ram1)"
 wait_in_sync 1
 dmesg | grep -E 'sbull: sbulla: resync' | tail -n 2 | sed 's/^\[[^]]*\] /# /'
 [ "$(cat "$bitmap/regions_resynced")" = 4 ] ||

@@ -27,10 +27,9 @@ modprobe dm-delay || fail "modprobe dm-delay"
 modprobe brd rd_nr=${#disks[@]} rd_size=$((REGION_SECTORS / 2 + 1024)) ||
 	fail "modprobe brd"
 
-# Tables over device $1: plain; its header written $delay ms late (but
-# not the flushes, which every write with O_DSYNC sends to it: the 9-field
-# form, flushes apart); failing every write.
-plain() { echo "0 $REGION_SECTORS linear $1 0"; }
+# Tables over device $1 (and leg_plain): its header written $delay ms
+# late (but not the flushes, which every write with O_DSYNC sends to it:
+# the 9-field form, flushes apart); failing every write.
 slow_header() {
 	echo "0 $HDR_SECTORS delay $1 0 0 $1 0 $delay $1 0 0
 $HDR_SECTORS $((REGION_SECTORS - HDR_SECTORS)) linear $1 $HDR_SECTORS"
@@ -39,7 +38,7 @@ failing() { echo "0 $REGION_SECTORS flakey $1 0 0 1000 1 error_writes"; }
 
 legs=''
 for i in "${!disks[@]}"; do
-	legs+=${legs:+,}sbulla=$(dm_create "sbull-leg$i" "$(plain "${disks[$i]}")")
+	legs+=${legs:+,}sbulla=$(dm_create "sbull-leg$i" "$(leg_plain "${disks[$i]}")")
 done
 # One bitmap region for the whole 16 MiB store: the write before the
 # window makes it dirty, so that no write in the window needs a bitmap
@@ -151,7 +150,7 @@ esac
 [ "$(hdr_generation "$closing")" = "$generation" ] ||
 	fail "the cut was not inside the window: $closing's header has generation $(hdr_generation "$closing"), the window's is $generation"
 # The header lands: the writes held end.
-dm_switch "$slow" "$(plain "${disks[${slow#sbull-leg}]}")"
+dm_switch "$slow" "$(leg_plain "${disks[${slow#sbull-leg}]}")"
 for w in "${inside[@]}"; do
 	wait "${w#*:}" || fail "the write at ${w%:*} MiB inside the window failed"
 done
