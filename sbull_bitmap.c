@@ -227,6 +227,36 @@ void sbull_bitmap_unmark(struct sbull_mirror *m,
 }
 
 /**
+ * sbull_bitmap_hold - a block dirty in write-back mode keeps its region dirty
+ * @m: the mirror
+ * @sector: the block's first sector
+ *
+ * The flusher's write of a block may have read the store while it changed,
+ * leaving the legs with different data there until its next write of the
+ * block: until then the region's bit must stay. Any context.
+ */
+void sbull_bitmap_hold(struct sbull_mirror *m, sector_t sector)
+{
+	atomic_inc(&m->writes[sbull_region(m, sector)]);
+}
+
+/**
+ * sbull_bitmap_release - blocks held by sbull_bitmap_hold() are on the legs
+ * @m: the mirror
+ * @sector: the first sector of the first block
+ * @blocks: how many blocks
+ * @shift: a block is 1 << @shift sectors
+ *
+ * Any context.
+ */
+void sbull_bitmap_release(struct sbull_mirror *m, sector_t sector,
+			  unsigned long blocks, unsigned int shift)
+{
+	for (; blocks; blocks--, sector += 1 << shift)
+		atomic_dec(&m->writes[sbull_region(m, sector)]);
+}
+
+/**
  * sbull_bitmap_work - clear the bits of regions idle for a whole period
  * @work: the mirror's bitmap_work
  *

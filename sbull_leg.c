@@ -296,7 +296,7 @@ int sbull_legs_parse(int ndevices)
 	unsigned int count[SBULL_MAX_DEVICES] = { 0 };
 	int i;
 
-	if (sbull_bitmap_parse())
+	if (sbull_bitmap_parse() || sbull_wb_parse(ndevices))
 		return -EINVAL;
 	for (i = 0; i < nr_legs_given; i++) {
 		const char *spec = legs[i], *eq = strchr(spec, '=');
@@ -425,6 +425,7 @@ int sbull_legs_assemble(struct sbull_dev *dev)
 	int n, src, i, err;
 
 	m->source = -1;
+	sbull_wb_init(dev);
 	/* A header's history is 512 bytes: too much for eight on the stack. */
 	info = kcalloc(SBULL_MAX_LEGS, sizeof(*info), GFP_KERNEL);
 	if (!info)
@@ -578,7 +579,8 @@ void sbull_legs_stop(struct sbull_dev *dev)
 	if (!m->client)		/* never had a leg */
 		return;
 	sbull_resync_stop(m);
-	flush_workqueue(m->wq);		/* the writes still pending */
+	sbull_wb_drain(m);		/* write-back: the store to the legs */
+	sbull_mirror_drain(m);		/* the writes still pending */
 	for (slot = 0; slot < SBULL_MAX_LEGS; slot++)
 		if (m->legs[slot].bdev)
 			sbull_mirror_wait_idle(m, slot);

@@ -182,8 +182,12 @@ static int sbull_legs_add(struct sbull_dev *dev, const char *spec, bool init)
 		pr_err("%s: cannot write the header (%d)\n", what, err);
 		goto out_close;
 	}
-	sbull_set_state(m, slot, SBULL_LEG_RESYNCING);
+	/*
+	 * Counted first: the first leg freezes the queue, which must not
+	 * wait for a flush that a resyncing leg holds back.
+	 */
 	sbull_set_nr_legs(dev, m->nr_legs + 1);
+	sbull_set_state(m, slot, SBULL_LEG_RESYNCING);
 	pr_info("%s: leg %d added, resyncing\n", what, slot);
 	sbull_leg_uevent(dev, slot, "resyncing");
 	queue_work(m->resync_wq, &m->resync_work);
@@ -434,6 +438,41 @@ static ssize_t regions_resynced_show(struct device *ddev,
 
 static DEVICE_ATTR_RO(regions_resynced);
 
+/* The values of the mode file, in the order of sbull_wb.on. */
+static const char * const sbull_wb_modes[] = { "writethrough", "writeback" };
+
+static ssize_t mode_show(struct device *ddev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct sbull_mirror *m = &sbull_dev_of(ddev)->mirror;
+
+	return sysfs_emit(buf, "%s\n", sbull_wb_modes[READ_ONCE(m->wb.on)]);
+}
+
+static ssize_t mode_store(struct device *ddev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	int on = sysfs_match_string(sbull_wb_modes, buf);
+
+	if (on < 0) {
+		pr_err("%s: mode: accepted values are writethrough and writeback\n",
+		       sbull_name(sbull_dev_of(ddev)));
+		return -EINVAL;
+	}
+	return sbull_wb_set(sbull_dev_of(ddev), on) ?: count;
+}
+
+static DEVICE_ATTR_RW(mode);
+
+static ssize_t dirty_kb_show(struct device *ddev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  sbull_wb_dirty_kb(&sbull_dev_of(ddev)->mirror));
+}
+
+static DEVICE_ATTR_RO(dirty_kb);
+
 static struct attribute *sbull_mirror_attrs[] = {
 	&dev_attr_legs.attr,
 	&dev_attr_generation.attr,
@@ -441,6 +480,8 @@ static struct attribute *sbull_mirror_attrs[] = {
 	&dev_attr_region_size.attr,
 	&dev_attr_dirty_regions.attr,
 	&dev_attr_regions_resynced.attr,
+	&dev_attr_mode.attr,
+	&dev_attr_dirty_kb.attr,
 	NULL,
 };
 

@@ -152,6 +152,13 @@ static void sbull_mirror_put_legs(struct sbull_mirror *m, unsigned long legs)
 	}
 }
 
+/* A write of sbull_mirror_queue() that the legs answered, or not sent. */
+static void sbull_mirror_answered(struct sbull_mirror *m)
+{
+	if (atomic_dec_and_test(&m->outstanding))
+		wake_up_var(&m->outstanding);
+}
+
 /**
  * sbull_mirror_wait_idle - wait until no write is in flight to a leg
  * @m: the mirror
@@ -164,8 +171,13 @@ void sbull_mirror_wait_idle(struct sbull_mirror *m, unsigned int slot)
 	wait_var_event(inflight, !atomic_read(inflight));
 }
 
-/* A write that promises durability: a flush, or FUA. */
-static bool sbull_mio_durable(const struct sbull_mirror_io *mio)
+/**
+ * sbull_mio_durable - does the write promise durability: a flush, or FUA?
+ * @mio: the write
+ *
+ * Return: true for REQ_OP_FLUSH and writes with REQ_PREFLUSH or REQ_FUA.
+ */
+bool sbull_mio_durable(const struct sbull_mirror_io *mio)
 {
 	return (mio->opf & (REQ_PREFLUSH | REQ_FUA)) ||
 	       (mio->opf & REQ_OP_MASK) == REQ_OP_FLUSH;
@@ -255,6 +267,7 @@ void sbull_mirror_endio(unsigned long error, void *context)
 		sbull_mirror_complete(m, mio, failed);
 		sbull_mirror_put_legs(m, legs);
 	}
+	sbull_mirror_answered(m);
 	/* EXERCISE 5 END */
 }
 
@@ -440,6 +453,7 @@ static void sbull_mirror_issue(struct sbull_mirror *m,
 
 	if (!n) {	/* every leg failed, or the resync will copy it */
 		sbull_bitmap_unmark(m, mio);
+		sbull_mirror_answered(m);
 		sbull_mirror_complete(m, mio, 0);
 		return;
 	}
@@ -466,18 +480,48 @@ static void sbull_mirror_issue_work(struct work_struct *work)
 }
 
 /**
- * sbull_mirror_write - send a write that reached the store to the legs
- * @mio: the write, filled in by the request path
+ * sbull_mirror_queue - send a write to the legs, whatever the mode
+ * @mio: the write, of the store's current content
  *
- * Any context but interrupt: the work item does the rest, and
- * @mio->end_io() ends the original I/O when the legs have it.
+ * Any context but interrupt: the issue work does the rest, and
+ * @mio->end_io() is called once the legs have it.
  */
-void sbull_mirror_write(struct sbull_mirror_io *mio)
+void sbull_mirror_queue(struct sbull_mirror_io *mio)
 {
 	struct sbull_mirror *m = &mio->dev->mirror;
 
+	atomic_inc(&m->outstanding);
 	if (llist_add(&mio->node, &m->pending))
 		queue_work(m->wq, &m->issue_work);
+}
+
+/**
+ * sbull_mirror_write - send a write that reached the store to the legs
+ * @mio: the write, filled in by the request path
+ *
+ * Any context but interrupt. In write-through mode @mio->end_io() ends
+ * the original I/O when the legs have it; in write-back mode, at once, or
+ * after the flusher's next pass for a flush (sbull_writeback.c).
+ */
+void sbull_mirror_write(struct sbull_mirror_io *mio)
+{
+	if (READ_ONCE(mio->dev->mirror.wb.on))
+		sbull_wb_write(mio);
+	else
+		sbull_mirror_queue(mio);
+}
+
+/**
+ * sbull_mirror_drain - wait until every write handed over is on the legs
+ * @m: the mirror, whose queue is frozen
+ *
+ * A frozen queue has no request in flight, but a bio-based disk may still
+ * have bios here: pending, waiting for a resync, or in flight to a leg.
+ * Process context.
+ */
+void sbull_mirror_drain(struct sbull_mirror *m)
+{
+	wait_var_event(&m->outstanding, !atomic_read(&m->outstanding));
 }
 
 /**
@@ -585,8 +629,14 @@ int sbull_mirror_open(struct sbull_dev *dev)
 	err = sbull_bitmap_alloc(dev);
 	if (err)
 		return err;
+	err = sbull_wb_alloc(dev);
+	if (err) {
+		sbull_bitmap_free(m);
+		return err;
+	}
 	client = dm_io_client_create();
 	if (IS_ERR(client)) {
+		sbull_wb_free(m);
 		sbull_bitmap_free(m);
 		return PTR_ERR(client);
 	}
@@ -605,6 +655,7 @@ int sbull_mirror_open(struct sbull_dev *dev)
 	if (!m->wq || !m->event_wq || !m->resync_wq) {
 		sbull_mirror_destroy_wqs(m);
 		dm_io_client_destroy(client);
+		sbull_wb_free(m);
 		sbull_bitmap_free(m);
 		return -ENOMEM;
 	}
@@ -623,6 +674,7 @@ void sbull_mirror_destroy(struct sbull_dev *dev)
 	if (!m->client)
 		return;
 	cancel_delayed_work_sync(&m->bitmap_work);
+	sbull_wb_free(m);
 	sbull_mirror_destroy_wqs(m);
 	dm_io_client_destroy(m->client);
 	m->client = NULL;

@@ -27,6 +27,10 @@
  * - @resync_bits and @partial_legs are under @lock (the load sets them
  *   before any I/O). @writes, @touched and @bits are changed atomically:
  *   the issue worker reads @bits without @bitmap_lock (sbull_bitmap.c).
+ *   @writes also counts the blocks write-back mode holds dirty in RAM.
+ * - Write-back mode's @wb.dirty and @wb.nr_dirty are changed atomically by
+ *   the request paths, and taken by the flusher alone (sbull_writeback.c);
+ *   @wb.on changes with the queue frozen.
  * - Read without a lock on the data path: @nr_legs, @no_leg_left,
  *   @no_complete_copy and @behind (READ_ONCE; a write that races a change
  *   is sorted out under @lock when it is sent to the legs, or held). A leg's @bdev stays open
@@ -69,6 +73,8 @@ struct sbull_dev;
 /* The write-intent bitmap: the header block's last 3 KiB, a bit a region. */
 #define SBULL_BITMAP_OFFSET	1024
 #define SBULL_BITMAP_MAX_REGIONS	(3 * 1024 * BITS_PER_BYTE)
+/* Write-back mode: writes in flight from the flusher at once. */
+#define SBULL_WB_BATCH		16
 
 enum sbull_leg_state {
 	SBULL_LEG_UNUSED = 0,	/* free slot */
@@ -105,6 +111,62 @@ struct sbull_leg {
 	void *block;
 	struct sbull_dev *dev;
 	struct list_head node;
+};
+
+/**
+ * struct sbull_mirror_io - a write on its way to the legs
+ * @node: on the mirror's @pending, @deferred or @held list
+ * @dev: the sbull device
+ * @opf: operation and flags for the legs (REQ_PREFLUSH, REQ_FUA)
+ * @sector: first sector of the write, in the store
+ * @nr_sectors: its length; 0 for an empty flush
+ * @ioprio: the I/O priority of the original I/O, passed on to dm-io
+ * @legs: the slots the write was sent to
+ * @end_io: ends the original bio or request
+ *
+ * blk-mq modes keep it in the request's PDU; bio mode allocates it.
+ */
+struct sbull_mirror_io {
+	struct llist_node node;
+	struct sbull_dev *dev;
+	blk_opf_t opf;
+	sector_t sector;
+	unsigned int nr_sectors;
+	unsigned short ioprio;
+	unsigned long legs;
+	void (*end_io)(struct sbull_mirror_io *mio, blk_status_t status);
+};
+
+/**
+ * struct sbull_wb - write-back mode: the store ahead of the legs
+ * @on: the disk is in write-back mode; changed with the queue frozen
+ * @dirty: a bit per block of the store written and not yet handed to the
+ *	legs; set by the request paths, taken by the flusher (sbull_writeback.c)
+ * @taken: the bits the running pass took, the flusher's alone
+ * @nr_blocks: bits in @dirty
+ * @nr_dirty: bits set in @dirty, about: a bit is counted after it is set
+ * @waiters: flushes, FUA writes and writes over the dirty limit, ended by
+ *	the flusher's next pass
+ * @wq: runs @work, the flusher ("sbullX_writeback")
+ * @work: the flusher's pass
+ * @io: the flusher's writes to the legs, a batch at a time
+ * @inflight: of @io, those the legs have not ended
+ * @status: the first error of the pass
+ * @switching: serialises the switches of @on
+ */
+struct sbull_wb {
+	bool on;
+	unsigned long *dirty;
+	unsigned long *taken;
+	unsigned long nr_blocks;
+	atomic_long_t nr_dirty;
+	struct llist_head waiters;
+	struct workqueue_struct *wq;
+	struct delayed_work work;
+	struct sbull_mirror_io io[SBULL_WB_BATCH];
+	atomic_t inflight;
+	blk_status_t status;
+	struct mutex switching;		/* the mode; sleeps */
 };
 
 /**
@@ -157,6 +219,9 @@ struct sbull_leg {
  * @nr_regions: bits in the bitmaps
  * @regions_resynced: regions copied by resync passes since the load
  * @bitmap_work: clears the bits of idle regions
+ * @outstanding: writes handed to sbull_mirror_queue() that the legs have
+ *	not answered yet: pending, deferred or in flight
+ * @wb: write-back mode
  */
 struct sbull_mirror {
 	struct sbull_leg legs[SBULL_MAX_LEGS];
@@ -199,30 +264,8 @@ struct sbull_mirror {
 	unsigned int nr_regions;
 	u64 regions_resynced;
 	struct delayed_work bitmap_work;
-};
-
-/**
- * struct sbull_mirror_io - a write on its way to the legs
- * @node: on the mirror's @pending, @deferred or @held list
- * @dev: the sbull device
- * @opf: operation and flags for the legs (REQ_PREFLUSH, REQ_FUA)
- * @sector: first sector of the write, in the store
- * @nr_sectors: its length; 0 for an empty flush
- * @ioprio: the I/O priority of the original I/O, passed on to dm-io
- * @legs: the slots the write was sent to
- * @end_io: ends the original bio or request
- *
- * blk-mq modes keep it in the request's PDU; bio mode allocates it.
- */
-struct sbull_mirror_io {
-	struct llist_node node;
-	struct sbull_dev *dev;
-	blk_opf_t opf;
-	sector_t sector;
-	unsigned int nr_sectors;
-	unsigned short ioprio;
-	unsigned long legs;
-	void (*end_io)(struct sbull_mirror_io *mio, blk_status_t status);
+	atomic_t outstanding;
+	struct sbull_wb wb;
 };
 
 /* The slots of @legs whose region's bit is set in dm-io's @error bitset. */
@@ -270,6 +313,9 @@ void sbull_mirror_destroy(struct sbull_dev *dev);
 bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op);
 blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op);
 void sbull_mirror_write(struct sbull_mirror_io *mio);
+void sbull_mirror_queue(struct sbull_mirror_io *mio);
+void sbull_mirror_drain(struct sbull_mirror *m);
+bool sbull_mio_durable(const struct sbull_mirror_io *mio);
 void sbull_mirror_endio(unsigned long error, void *context);
 unsigned long sbull_legs_in(struct sbull_mirror *m, enum sbull_leg_state state);
 unsigned long sbull_legs_in_service(struct sbull_mirror *m);
@@ -296,6 +342,16 @@ void sbull_resync_work(struct work_struct *work);
 /* sbull_leg_sysfs.c */
 extern const struct attribute_group sbull_mirror_attr_group;
 
+/* sbull_writeback.c */
+int sbull_wb_parse(int ndevices);
+void sbull_wb_init(struct sbull_dev *dev);
+int sbull_wb_alloc(struct sbull_dev *dev);
+void sbull_wb_free(struct sbull_mirror *m);
+void sbull_wb_write(struct sbull_mirror_io *mio);
+void sbull_wb_drain(struct sbull_mirror *m);
+int sbull_wb_set(struct sbull_dev *dev, bool on);
+unsigned long sbull_wb_dirty_kb(struct sbull_mirror *m);
+
 /* sbull_bitmap.c */
 int sbull_bitmap_parse(void);
 int sbull_bitmap_alloc(struct sbull_dev *dev);
@@ -303,6 +359,9 @@ void sbull_bitmap_free(struct sbull_mirror *m);
 void sbull_bitmap_mark(struct sbull_mirror *m, struct llist_node *list);
 void sbull_bitmap_unmark(struct sbull_mirror *m,
 			 const struct sbull_mirror_io *mio);
+void sbull_bitmap_hold(struct sbull_mirror *m, sector_t sector);
+void sbull_bitmap_release(struct sbull_mirror *m, sector_t sector,
+			  unsigned long blocks, unsigned int shift);
 void sbull_bitmap_work(struct work_struct *work);
 void sbull_bitmap_stop(struct sbull_mirror *m);
 unsigned int sbull_bitmap_dirty(struct sbull_mirror *m);
