@@ -31,8 +31,14 @@ done
 run_case mirror-log-writes "${modes[0]}"
 # The write-intent bitmap's windows and the crash resync it bounds.
 run_case mirror-bitmap "${modes[0]}"
-# A remote leg, over nbd on the loopback address.
+# Write-back mode: each window, once a kernel (the path is the same for
+# every request mode; the power cut runs it in mq and simple).
+for kind in flush lag fail switch; do
+	run_case mirror-writeback "${modes[0]}" "$kind"
+done
+# A remote leg, over nbd on the loopback address, in both modes.
 run_case mirror-nbd "${modes[0]}"
+run_case mirror-nbd "${modes[0]}" writeback
 # What the request path does not change, once: a second kind of failing
 # leg (mirror-flakey fails one in every mode), and the checks of the leg
 # list.

@@ -2,6 +2,9 @@
 # The guest side of power-cut.sh, in a guest booted with three --disk
 # images: the legs /dev/vda and /dev/vdb, and /dev/vdc, a log that is not a
 # leg. Steps, in the order given:
+# MODE is a request mode, or one with "+writeback" (mq+writeback): the write
+# boot then runs the disk in write-back mode, where an fsync is all that
+# keeps a file.
 #   verify MODE  load sbull in MODE from the legs (no legs_init): the store
 #                is restored, ext4 replays its journal and is fsck-clean,
 #                and every file in the log is there with its checksum.
@@ -21,6 +24,12 @@ legs=sbulla=/dev/vda,sbulla=/dev/vdb
 params=(ndevices=1 nsectors="$STORE_SECTORS" legs="$legs")
 files=${SBULL_POWER_CUT_FILES:-40}
 
+# The module parameters for MODE.
+mode_params() {
+	echo "request_mode=${1%+writeback}"
+	[ "$1" = "${1%+writeback}" ] || echo writeback=sbulla
+}
+
 # The log's records, one per sector from sector 1: "NAME SHA256".
 read_log() {
 	python3 - <<-'EOF'
@@ -36,7 +45,8 @@ read_log() {
 
 verify() {
 	local mode=$1 log n
-	log=$(kernel_log_during modprobe sbull request_mode="$mode" "${params[@]}")
+	# shellcheck disable=SC2046 # one parameter a line
+	log=$(kernel_log_during modprobe sbull $(mode_params "$mode") "${params[@]}")
 	[ -e /dev/sbulla ] || fail "modprobe after the power cut failed: $log"
 	echo "$log" | grep -Ei 'sbull.*restor' | sed 's/^/# /'
 	echo "$log" | grep -Eiq 'sbull.*restor' || fail "no restore line in the kernel log: $log"
@@ -67,7 +77,8 @@ write() {
 	for d in /dev/vda /dev/vdb /dev/vdc; do
 		dd if=/dev/zero of="$d" bs=1M count=1 oflag=direct status=none
 	done
-	load_sbull request_mode="$mode" "${params[@]}" legs_init=1
+	# shellcheck disable=SC2046 # one parameter a line
+	load_sbull $(mode_params "$mode") "${params[@]}" legs_init=1
 	# The cut must find a whole mirror, not fresh legs still being copied.
 	wait_in_sync 0
 	wait_in_sync 1

@@ -187,10 +187,11 @@ suite() {
 				mirror "$series" "$ko" "$modes"
 			fi
 			# In the same modes as the mirror suite: every mode on
-			# some kernel, for the hour.
+			# some kernel, for the hour; and the last in write-back.
 			if case_selected power-cut; then
 				step "[$series] power cut ran to the end" \
-					env SBULL_MODES="$modes" test/power-cut.sh "$series" "$ko" || true
+					env SBULL_MODES="$modes ${modes##* }+writeback" \
+					test/power-cut.sh "$series" "$ko" || true
 			fi
 		fi
 		if [ -n "$deb" ] && [ "$series" = latest ] && case_selected dkms; then

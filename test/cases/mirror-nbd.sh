@@ -9,12 +9,16 @@
 # that leg alone, fio sees no error, and the local leg keeps every byte;
 # the server back, the leg is removed, reconnected and added (no init: a
 # leg of this set, behind), and the resync makes it equal to the store.
-# Usage: mirror-nbd.sh MODE
+# With "writeback", the same in write-back mode, where the fsyncs put the
+# data on the legs.
+# Usage: mirror-nbd.sh MODE [writeback]
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
 . "$(dirname "$0")/../mirror-lib.sh"
 
 mode=$1
+wb=()
+[ "${2:-}" != writeback ] || wb=(writeback=sbulla)
 port=10809
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up ||
 	fail "no loopback interface"
@@ -42,7 +46,7 @@ stop_all() {
 trap stop_all EXIT
 
 serve
-load_mirror "$mode" "sbulla=/dev/vda,sbulla=/dev/nbd0" legs_init=1
+load_mirror "$mode" "sbulla=/dev/vda,sbulla=/dev/nbd0" legs_init=1 "${wb[@]}"
 wait_in_sync 0
 wait_in_sync 1
 echo "# $(grep -m1 . "$LEGS" | cut -d' ' -f1-4) / $(sed -n 2p "$LEGS" | cut -d' ' -f1-4)"
@@ -56,6 +60,7 @@ fio_verify_midrun "the server was killed"
 kill -9 "$SERVER"
 SERVER=''
 fio_verify_clean
+sync /dev/sbulla || fail "fsync of /dev/sbulla with leg 0 in service"
 expect_leg_state 0 in_sync
 expect_leg_state 1 failed
 expect_leg_is_store /dev/vda
@@ -68,6 +73,7 @@ serve
 echo "add /dev/nbd0" >"$LEGS" || fail "add /dev/nbd0 (a leg of this set, behind) refused"
 wait_in_sync 1 180
 fill_random /dev/sbulla 1
+sync /dev/sbulla || fail "fsync of /dev/sbulla"
 expect_leg_is_store /dev/vdb
 expect_leg_is_store /dev/vda
 echo "# server back: leg removed, reconnected, added and resynced: equal to the store"

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Case: mirror: write-back mode: writes end in RAM, flushes and FUA wait for the legs, the lag is bounded, a crash resyncs the flushed regions, failures and mode switches lose nothing
+# Needs: modules=brd,dm-delay
+# Two legs, on /dev/vda and /dev/vdb. KIND says which window gets a fault:
+# - flush: leg 1's writes take 3 s (dm-delay). A write ends before either
+#   leg has it; an fsync of the disk ends only once both legs have it, and
+#   an O_DSYNC (FUA) write only once both have it. A block written again
+#   keeps its region's bit while it is dirty in RAM.
+# - lag: after a write, both legs equal the store within writeback_ms plus
+#   one pass. Then a power cut while the flusher's writes to leg 1 are held:
+#   the legs are copied to brd as they are, and sbull loaded from the
+#   copies resyncs exactly the 3 regions the flusher wrote, after which both
+#   legs equal the store.
+# - fail: leg 1 fails under fio verify: fio is clean, and after an fsync
+#   leg 0 holds the store. Then leg 0 fails with a write in RAM only: the
+#   fsync fails with EIO, and so does the next write.
+# - switch: fio verify runs while the mode flips between writethrough and
+#   writeback every 0.2 s, with a 1 MiB dirty limit that makes writes
+#   wait (and no flusher period); fio is clean, and once back in
+#   writethrough both legs equal the store without a flush.
+# Usage: mirror-writeback.sh MODE KIND
+set -euo pipefail
+# shellcheck source=test/mirror-lib.sh
+. "$(dirname "$0")/../mirror-lib.sh"
+
+mode=$1 kind=$2
+sysfs=/sys/block/sbulla/mirror
+modprobe dm-delay || fail "modprobe dm-delay"
+
+# fsync /dev/sbulla: a flush of the disk. Its error, if any, in /tmp/fsync.out.
+fsync_disk() {
+	python3 -c 'import os; os.fsync(os.open("/dev/sbulla", os.O_WRONLY))' \
+		>/tmp/fsync.out 2>&1
+}
+# Write file $1 at byte $2 of /dev/sbulla, direct; more dd flags in $3.
+write_at() {
+	dd if="$1" of=/dev/sbulla bs=4k seek=$(($2 / 4096)) \
+		oflag=direct${3:+,$3} status=none
+}
+# Does the leg region on device $1 hold file $2 at store byte $3?
+leg_has() {
+	[ "$(checksum_range "$1" $((HDR_SECTORS * 512 + $3)) "$(stat -c %s "$2")")" = "$(sum_of "$2")" ]
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+load_wb() {
+	load_mirror "$mode" "$1" writeback=sbulla "${@:2}"
+	wait_in_sync 0
+	wait_in_sync 1
+	[ "$(cat "$sysfs/mode")" = writeback ] ||
+		fail "mode is $(cat "$sysfs/mode") with writeback=sbulla"
+}
+
+case $kind in
+flush)
+	leg1=$(dm_create sbull-leg1 "$(leg_plain /dev/vdb)")
+	load_wb "sbulla=/dev/vda,sbulla=$leg1" legs_init=1 writeback_ms=600000
+	dm_switch sbull-leg1 "$(leg_slow_data /dev/vdb 3000)"
+	head -c 1M /dev/urandom >/tmp/w
+	t=$(now_ms)
+	write_at /tmp/w $((1 << 20)) || fail "write"
+	echo "# a 1 MiB write ended in $(($(now_ms) - t)) ms"
+	[ "$(cat "$sysfs/dirty_kb")" = 1024 ] ||
+		fail "dirty_kb is $(cat "$sysfs/dirty_kb") after a 1 MiB write, expected 1024"
+	! leg_has /dev/vda /tmp/w $((1 << 20)) ||
+		fail "leg 0 has the write before any flush: not write-back"
+	t=$(now_ms)
+	fsync_disk || fail "fsync: $(cat /tmp/fsync.out)"
+	echo "# the fsync ended in $(($(now_ms) - t)) ms, with leg 1's writes held 3000 ms"
+	leg_has /dev/vda /tmp/w $((1 << 20)) || fail "leg 0 lacks the write after the fsync"
+	leg_has /dev/vdb /tmp/w $((1 << 20)) || fail "leg 1 lacks the write after the fsync"
+	head -c 4096 /dev/urandom >/tmp/fua
+	write_at /tmp/fua $((5 << 20)) dsync || fail "O_DSYNC write"
+	leg_has /dev/vda /tmp/fua $((5 << 20)) || fail "leg 0 lacks the O_DSYNC write once it ended"
+	leg_has /dev/vdb /tmp/fua $((5 << 20)) || fail "leg 1 lacks the O_DSYNC write once it ended"
+	[ "$(cat "$sysfs/dirty_kb")" = 0 ] || fail "dirty_kb is $(cat "$sysfs/dirty_kb") after the flushes"
+	echo "# the fsync and the O_DSYNC write ended with both legs holding their data"
+	# The flusher's next write of a block may be what makes the legs
+	# equal there again: a block dirty in RAM keeps its region's bit.
+	write_at /tmp/w $((1 << 20)) || fail "second write"
+	sleep 12
+	[ "$(cat "$sysfs/dirty_regions")" = 2 ] ||
+		fail "$(cat "$sysfs/dirty_regions") dirty regions two periods after the fsyncs, expected 2: the regions of the 1 MiB dirty in RAM (2 and 3), not that of the O_DSYNC write"
+	echo "# two periods later: the 2 regions with blocks dirty in RAM keep their bits, the other is clear"
+	unload_sbull
+	;;
+lag)
+	modprobe brd rd_nr=2 rd_size=$((REGION_SECTORS / 2 + 1024)) || fail "modprobe brd"
+	leg0=$(dm_create sbull-leg0 "$(leg_plain /dev/vda)")
+	leg1=$(dm_create sbull-leg1 "$(leg_plain /dev/vdb)")
+	load_wb "sbulla=$leg0,sbulla=$leg1" legs_init=1 writeback_ms=1000
+	head -c 1M /dev/urandom >/tmp/w
+	write_at /tmp/w $((2 << 20)) || fail "write"
+	t=$(now_ms)
+	until leg_has /dev/vda /tmp/w $((2 << 20)) && leg_has /dev/vdb /tmp/w $((2 << 20)); do
+		[ $(($(now_ms) - t)) -lt 10000 ] || fail "the legs lack a write 10 s after it"
+		sleep 0.1
+	done
+	lag=$(($(now_ms) - t))
+	# Polled with two reads of each leg, a few hundred ms under TCG.
+	echo "# both legs had the write $lag ms after it, writeback_ms=1000"
+	[ "$lag" -le 4000 ] || fail "the legs had the write only after $lag ms: more than writeback_ms=1000, a pass and the polling"
+	# Clean bitmaps first, so that only the regions below are dirty.
+	for _ in $(seq 300); do
+		[ "$(cat "$sysfs/dirty_regions")" != 0 ] || break
+		sleep 0.1
+	done
+	[ "$(cat "$sysfs/dirty_regions")" = 0 ] || fail "regions still dirty 30 s after the write"
+
+	# The cut: writes to regions 3, 10 and 20, sent by the flusher; leg 1
+	# holds them, leg 0 has them.
+	dm_switch sbull-leg1 "$(leg_slow_data /dev/vdb)"
+	for r in 3 10 20; do
+		head -c 4096 /dev/urandom >"/tmp/w$r"
+		write_at "/tmp/w$r" $((r * 524288 + 8192)) || fail "write to region $r"
+	done
+	wait_held sbull-leg1 3
+	for r in 3 10 20; do
+		leg_has /dev/vda "/tmp/w$r" $((r * 524288 + 8192)) ||
+			fail "leg 0 lacks the flusher's write to region $r"
+	done
+	for i in 0 1; do
+		dd if="/dev/vd$(echo ab | cut -c$((i + 1)))" of="/dev/ram$i" bs=1M \
+			count=$(((REGION_SECTORS * 512 + (1 << 20) - 1) >> 20)) \
+			iflag=direct oflag=direct status=none || fail "copy of leg $i"
+	done
+	! leg_has /dev/ram1 /tmp/w3 $((3 * 524288 + 8192)) ||
+		fail "leg 1 already had the write at the cut: the test cut too late"
+	dm_switch sbull-leg1 "$(leg_plain /dev/vdb)"
+	unload_sbull
+	dmsetup remove_all || fail "dmsetup remove_all"
+
+	load_wb "sbulla=/dev/ram0,sbulla=/dev/ram1"
+	dmesg | grep -E 'sbull: sbulla: resync' | tail -n 2 | sed 's/^\[[^]]*\] /# /'
+	[ "$(cat "$sysfs/regions_resynced")" = 3 ] ||
+		fail "the resync after the cut copied $(cat "$sysfs/regions_resynced") regions, expected 3"
+	expect_leg_is_store /dev/ram0
+	expect_leg_is_store /dev/ram1
+	echo "# after a cut with the flusher's writes on leg 0 only: 3 regions resynced, legs equal to the store"
+	unload_sbull
+	;;
+fail)
+	leg0=$(dm_create sbull-leg0 "$(leg_plain /dev/vda)")
+	leg1=$(dm_create sbull-leg1 "$(leg_plain /dev/vdb)")
+	load_wb "sbulla=$leg0,sbulla=$leg1" legs_init=1 writeback_ms=500
+	fio_verify_midrun "leg 1 failed"
+	dm_switch sbull-leg1 "0 $REGION_SECTORS error"
+	fio_verify_clean
+	fsync_disk || fail "fsync with leg 0 in service: $(cat /tmp/fsync.out)"
+	expect_leg_state 0 in_sync
+	expect_leg_state 1 failed
+	expect_leg_is_store /dev/vda
+	echo "# leg 1 failed under fio verify: fio clean, leg 0 holds the store after an fsync"
+
+	dm_switch sbull-leg0 "0 $REGION_SECTORS error"
+	head -c 4096 /dev/urandom >/tmp/w
+	write_at /tmp/w 0 || fail "a write into RAM with the last leg failing"
+	! fsync_disk || fail "fsync succeeded with no leg to hold the write"
+	grep -q 'Input/output error' /tmp/fsync.out ||
+		fail "fsync did not fail with EIO: $(cat /tmp/fsync.out)"
+	expect_leg_state 0 failed
+	must_fail write_at /tmp/w 0
+	grep -q 'Input/output error' /tmp/must_fail.out ||
+		fail "a write with no leg left did not fail with EIO: $(cat /tmp/must_fail.out)"
+	echo "# the last leg failed: the fsync and the next write fail with EIO"
+	unload_sbull
+	;;
+switch)
+	# Only the limit and the switch write back: no period in the test.
+	load_mirror "$mode" "sbulla=/dev/vda,sbulla=/dev/vdb" legs_init=1 \
+		writeback_max_mb=1 writeback_ms=600000
+	wait_in_sync 0
+	wait_in_sync 1
+	fio_verify_midrun "the mode switches"
+	n=0
+	while kill -0 "$FIO_PID" 2>/dev/null && [ "$n" -lt 20 ]; do
+		echo writeback >"$sysfs/mode" || fail "switch to writeback"
+		sleep 0.2
+		echo writethrough >"$sysfs/mode" || fail "switch to writethrough"
+		sleep 0.2
+		n=$((n + 1))
+	done
+	echo writeback >"$sysfs/mode" || fail "switch to writeback"
+	fio_verify_clean
+	echo writethrough >"$sysfs/mode" || fail "switch to writethrough"
+	[ "$(cat "$sysfs/mode")" = writethrough ] || fail "mode is $(cat "$sysfs/mode")"
+	expect_leg_is_store /dev/vda
+	expect_leg_is_store /dev/vdb
+	echo "# $n round trips between the modes under fio verify: clean, and both legs equal the store once back"
+	must_fail sh -c "echo writearound >$sysfs/mode"
+	unload_sbull
+	;;
+*)
+	fail "unknown kind $kind"
+	;;
+esac
