@@ -17,10 +17,14 @@ RUN_CASE_CLEANUP=cleanup_mirror
 
 read -ra modes <<<"${SBULL_MODES:-bio mq simple}"
 for m in "${modes[@]}"; do
-	for c in persist flakey all-fail add flush-discard held no-copy remove-last; do
+	for c in persist flakey all-fail add flush-discard remove-last; do
 		run_case "mirror-$c" "$m"
 	done
 done
+# The held writes and the wait for a complete copy are the mirror's own,
+# past the request path: once a kernel, for the hour.
+run_case mirror-held "${modes[0]}"
+run_case mirror-no-copy "${modes[0]}"
 # The headers' histories, whatever the request path. The legs' write logs
 # (90 s a run) once a kernel: the modes go round the kernels (run.sh).
 run_case mirror-diverged "${modes[0]}"
