@@ -4,13 +4,15 @@
 # and what is measured is the mirror itself. The devices, all of the same
 # size and interleaved, their order rotated each repetition:
 #   sbull-MODE-N  sbull in request mode MODE with N legs (0, 1: ram0,
-#                 2: ram0 and ram1), reloaded and resynced for each run;
+#                 2: ram0 and ram1; 2wb: the same two in write-back mode),
+#                 reloaded and resynced for each run;
 #   dm-raid1      the device mapper's mirror target over ram0 and ram1
 #                 (core log, nosync: no initial copy);
 #   brd           ram0 alone, the reference without a mirror.
 # On each, one fio process (bench/fio-batch.py) runs 1 MiB sequential
 # writes and 4 KiB random writes, then the same reads (libaio, direct,
-# 1 job; QD 8 for 1 MiB, 32 for 4 KiB). Every run is a row of
+# 1 job; QD 8 for 1 MiB, 32 for 4 KiB), then 4 KiB random writes with an
+# fsync every 32 (psync, QD 1). Every run is a row of
 # $SBULL_RESULTS/raw.csv; the resync of each sbull load with legs a row of
 # resync.csv; bench/report-mirror.py summarises them.
 #
@@ -21,9 +23,9 @@
 # against a whole resync: crash-resync.csv.
 #
 # Environment: SBULL_BENCH_REPS (3), SBULL_BENCH_RUNTIME (seconds per
-# point, 4: the run then takes about 12 minutes), SBULL_BENCH_RAMP (seconds of ramp before each, 2),
+# point, 4: the run then takes about 18 minutes), SBULL_BENCH_RAMP (seconds of ramp before each, 2),
 # SBULL_BENCH_SIZE_MB (256), SBULL_MIRROR_MODES ("bio mq"),
-# SBULL_MIRROR_LEGS ("0 1 2"), SBULL_MIRROR_REGION (dm-raid1's region, in
+# SBULL_MIRROR_LEGS ("0 1 2 2wb"), SBULL_MIRROR_REGION (dm-raid1's region, in
 # sectors: 1024).
 # Usage: bench-mirror-guest.sh
 set -euo pipefail
@@ -35,7 +37,7 @@ export RUNTIME=${SBULL_BENCH_RUNTIME:-4}
 export RAMP=${SBULL_BENCH_RAMP:-2}
 export SBULL_BENCH_SIZE_MB=${SBULL_BENCH_SIZE_MB:-256}
 read -ra modes <<<"${SBULL_MIRROR_MODES:-bio mq}"
-read -ra leg_counts <<<"${SBULL_MIRROR_LEGS:-0 1 2}"
+read -ra leg_counts <<<"${SBULL_MIRROR_LEGS:-0 1 2 2wb}"
 region=${SBULL_MIRROR_REGION:-1024}
 csv=$SBULL_RESULTS/raw.csv
 resync_csv=$SBULL_RESULTS/resync.csv
@@ -47,7 +49,8 @@ sectors=$((size_mb * 2048))
 hdr_kb=4
 legs=(/dev/ram0 /dev/ram1)
 points=(seqwrite-1m:libaio:8:1 randwrite-4k:libaio:32:1
-	seqread-1m:libaio:8:1 randread-4k:libaio:32:1)
+	seqread-1m:libaio:8:1 randread-4k:libaio:32:1
+	randwrite-4k-fsync32:psync:1:1)
 
 log() { echo "# $(date +%T) $*" >&2; }
 
@@ -90,12 +93,16 @@ wait_in_sync() {
 
 # Load device $1 (a name from $devices) and print its node.
 mirror_setup() {
-	local name=$1 mode n spec i secs
+	local name=$1 mode n spec i secs wb=()
 	case $name in
 	sbull-*)
 		mode=${name#sbull-}
 		n=${mode#*-}
 		mode=${mode%-*}
+		if [ "$n" != "${n%wb}" ]; then
+			n=${n%wb}
+			wb=(writeback=sbulla)
+		fi
 		if [ "$n" = 0 ]; then
 			setup "sbull-$mode"
 			return
@@ -109,7 +116,7 @@ mirror_setup() {
 				oflag=direct status=none
 			spec=$spec${spec:+,}sbulla=${legs[i]}
 		done
-		setup "sbull-$mode" legs_init=1 legs="$spec" >/dev/null
+		setup "sbull-$mode" legs_init=1 legs="$spec" "${wb[@]}" >/dev/null
 		secs=$(wait_in_sync "$n")
 		echo "$rep,$name,$secs" >>"$resync_csv"
 		log "$name: legs in sync after $secs s"

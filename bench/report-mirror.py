@@ -22,7 +22,9 @@ from pathlib import Path
 
 from report import metric
 
-WORKLOADS = ["seqwrite-1m", "randwrite-4k", "seqread-1m", "randread-4k"]
+WORKLOADS = ["seqwrite-1m", "randwrite-4k", "seqread-1m", "randread-4k",
+             "randwrite-4k-fsync32"]
+LEGS = ["0", "1", "2", "2wb"]
 MODES = ["bio", "mq", "simple"]
 
 
@@ -61,7 +63,7 @@ def main():
     reps = max(len(v) for v in runs.values())
     present = {d for _, d in med}
     modes = [m for m in MODES if f"sbull-{m}-0" in present]
-    sbull = [f"sbull-{m}-{n}" for m in modes for n in range(3)
+    sbull = [f"sbull-{m}-{n}" for m in modes for n in LEGS
              if f"sbull-{m}-{n}" in present]
     devices = sbull + [d for d in ("dm-raid1", "brd") if d in present]
     workloads = [w for w in WORKLOADS if w in units]
@@ -72,7 +74,8 @@ def main():
     lines = [title, "",
              f"Median of {reps} repetitions, devices interleaved; IOPS for "
              "4 KiB, MiB/s for 1 MiB. sbull-MODE-N: sbull in request mode "
-             "MODE with N legs on brd; dm-raid1: the mirror target over the "
+             "MODE with N legs on brd (2wb: two, in write-back mode); "
+             "dm-raid1: the mirror target over the "
              "same two brd disks; brd: one of them alone.", "",
              "| workload | unit | " + " | ".join(devices) + " |",
              "|---" * (2 + len(devices)) + "|"]
@@ -101,6 +104,25 @@ def main():
                      ratio(s[2], s[0]), ratio(s[0], get("brd")),
                      ratio(get("dm-raid1"), get("brd"))]
             lines.append(f"| {w} | {m} | " + " | ".join(cells) + " |")
+
+    if any(d.endswith("-2wb") for d in present):
+        cols = ["2wb / 0 legs", "2wb / dm-raid1", "per repetition",
+                "2wb / 2 legs"]
+        lines += ["", "Write-back mode (2wb: two legs in write-back mode): "
+                  "against no legs and dm-raid1 for writes, and against "
+                  "write-through (2 legs) for writes with fsyncs:", "",
+                  "| workload | mode | " + " | ".join(cols) + " |",
+                  "|---" * (2 + len(cols)) + "|"]
+        for w in workloads:
+            if w.startswith("seqread") or w.startswith("randread"):
+                continue
+            for m in modes:
+                wb = med.get((w, f"sbull-{m}-2wb"))
+                cells = [ratio(wb, med.get((w, f"sbull-{m}-0"))),
+                         ratio(wb, med.get((w, "dm-raid1"))),
+                         per_rep(by_rep, w, f"sbull-{m}-2wb", "dm-raid1"),
+                         ratio(wb, med.get((w, f"sbull-{m}-2")))]
+                lines.append(f"| {w} | {m} | " + " | ".join(cells) + " |")
 
     lines.append("")
     spreads = [max(v) / min(v) for v in runs.values() if len(v) > 1 and min(v)]
