@@ -43,6 +43,13 @@ done
 # A remote leg, over nbd on the loopback address, in both modes.
 run_case mirror-nbd "${modes[0]}"
 run_case mirror-nbd "${modes[0]}" writeback
+# The mirror's own parameters, refused as the others (bad-param); no leg
+# device is touched, so the guest suite's cleanup is enough.
+RUN_CASE_CLEANUP=cleanup_sbull
+for p in region_kb=3000 writeback=sbullq writeback_ms=50 writeback_max_mb=0; do
+	run_case bad-param "$p"
+done
+RUN_CASE_CLEANUP=cleanup_mirror
 # What the request path does not change, once: a second kind of failing
 # leg (mirror-flakey fails one in every mode), and the checks of the leg
 # list.
