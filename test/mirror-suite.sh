@@ -43,6 +43,8 @@ done
 # A remote leg, over nbd on the loopback address, in both modes.
 run_case mirror-nbd "${modes[0]}"
 run_case mirror-nbd "${modes[0]}" writeback
+# And over NVMe/TCP, in write-back mode, where a remote leg pays most.
+run_case mirror-nvme-tcp "${modes[0]}" writeback
 # The mirror's own parameters, refused as the others (bad-param); no leg
 # device is touched, so the guest suite's cleanup is enough.
 RUN_CASE_CLEANUP=cleanup_sbull
