@@ -241,19 +241,15 @@ void sbull_bitmap_hold(struct sbull_mirror *m, sector_t sector)
 }
 
 /**
- * sbull_bitmap_release - blocks held by sbull_bitmap_hold() are on the legs
+ * sbull_bitmap_release - a block held by sbull_bitmap_hold() is on the legs
  * @m: the mirror
- * @sector: the first sector of the first block
- * @blocks: how many blocks
- * @shift: a block is 1 << @shift sectors
+ * @sector: the block's first sector
  *
  * Any context.
  */
-void sbull_bitmap_release(struct sbull_mirror *m, sector_t sector,
-			  unsigned long blocks, unsigned int shift)
+void sbull_bitmap_release(struct sbull_mirror *m, sector_t sector)
 {
-	for (; blocks; blocks--, sector += 1 << shift)
-		atomic_dec(&m->writes[sbull_region(m, sector)]);
+	atomic_dec(&m->writes[sbull_region(m, sector)]);
 }
 
 /**

@@ -580,10 +580,7 @@ void sbull_legs_stop(struct sbull_dev *dev)
 		return;
 	sbull_resync_stop(m);
 	sbull_wb_drain(m);		/* write-back: the store to the legs */
-	sbull_mirror_drain(m);		/* the writes still pending */
-	for (slot = 0; slot < SBULL_MAX_LEGS; slot++)
-		if (m->legs[slot].bdev)
-			sbull_mirror_wait_idle(m, slot);
+	sbull_mirror_drain(m);		/* the writes pending or in flight */
 	flush_workqueue(m->event_wq);	/* their failures, held writes */
 	sbull_bitmap_stop(m);		/* clean: no write left anywhere */
 

@@ -459,7 +459,8 @@ static ssize_t mode_store(struct device *ddev, struct device_attribute *attr,
 		       sbull_name(sbull_dev_of(ddev)));
 		return -EINVAL;
 	}
-	return sbull_wb_set(sbull_dev_of(ddev), on) ?: count;
+	sbull_wb_set(sbull_dev_of(ddev), on);
+	return count;
 }
 
 static DEVICE_ATTR_RW(mode);

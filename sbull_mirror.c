@@ -513,10 +513,11 @@ void sbull_mirror_write(struct sbull_mirror_io *mio)
 
 /**
  * sbull_mirror_drain - wait until every write handed over is on the legs
- * @m: the mirror, whose queue is frozen
+ * @m: the mirror, which takes no new write (frozen, or deleted)
  *
  * A frozen queue has no request in flight, but a bio-based disk may still
  * have bios here: pending, waiting for a resync, or in flight to a leg.
+ * A write is answered after it is put on its legs: no leg is busy after.
  * Process context.
  */
 void sbull_mirror_drain(struct sbull_mirror *m)

@@ -349,7 +349,7 @@ int sbull_wb_alloc(struct sbull_dev *dev);
 void sbull_wb_free(struct sbull_mirror *m);
 void sbull_wb_write(struct sbull_mirror_io *mio);
 void sbull_wb_drain(struct sbull_mirror *m);
-int sbull_wb_set(struct sbull_dev *dev, bool on);
+void sbull_wb_set(struct sbull_dev *dev, bool on);
 unsigned long sbull_wb_dirty_kb(struct sbull_mirror *m);
 
 /* sbull_bitmap.c */
@@ -360,8 +360,7 @@ void sbull_bitmap_mark(struct sbull_mirror *m, struct llist_node *list);
 void sbull_bitmap_unmark(struct sbull_mirror *m,
 			 const struct sbull_mirror_io *mio);
 void sbull_bitmap_hold(struct sbull_mirror *m, sector_t sector);
-void sbull_bitmap_release(struct sbull_mirror *m, sector_t sector,
-			  unsigned long blocks, unsigned int shift);
+void sbull_bitmap_release(struct sbull_mirror *m, sector_t sector);
 void sbull_bitmap_work(struct work_struct *work);
 void sbull_bitmap_stop(struct sbull_mirror *m);
 unsigned int sbull_bitmap_dirty(struct sbull_mirror *m);

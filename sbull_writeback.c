@@ -175,17 +175,6 @@ static long sbull_wb_limit(void)
 	return (long)writeback_max_mb << (20 - SECTOR_SHIFT - SBULL_WB_SHIFT);
 }
 
-/* The blocks of the store that [@sector, @sector + @nr) touches. */
-static unsigned long sbull_wb_first(sector_t sector)
-{
-	return sector >> SBULL_WB_SHIFT;
-}
-
-static unsigned long sbull_wb_end_block(sector_t sector, sector_t nr)
-{
-	return ((sector + nr - 1) >> SBULL_WB_SHIFT) + 1;
-}
-
 /*
  * Set the bits of @mio's blocks; return how many were clear. A block
  * turning dirty holds its region in the write-intent bitmap until the
@@ -194,14 +183,15 @@ static unsigned long sbull_wb_end_block(sector_t sector, sector_t nr)
 static long sbull_wb_mark(struct sbull_mirror *m,
 			  const struct sbull_mirror_io *mio)
 {
-	unsigned long b = sbull_wb_first(mio->sector);
-	unsigned long end = sbull_wb_end_block(mio->sector, mio->nr_sectors);
+	unsigned long b = mio->sector >> SBULL_WB_SHIFT;
+	unsigned long last = (mio->sector + mio->nr_sectors - 1) >>
+			     SBULL_WB_SHIFT;
 	struct sbull_wb *wb = &m->wb;
 	long news = 0;
 
 	/* The store holds the write: pairs with the xchg() of sbull_wb_take(). */
 	smp_mb();
-	for (; b < end; b++) {
+	for (; b <= last; b++) {
 		if (test_bit(b, wb->dirty) || test_and_set_bit(b, wb->dirty))
 			continue;
 		sbull_bitmap_hold(m, (sector_t)b << SBULL_WB_SHIFT);
@@ -257,20 +247,20 @@ static void sbull_wb_take(struct sbull_wb *wb)
 	atomic_long_sub(taken, &wb->nr_dirty);
 }
 
-/* The end of a flusher's write, in any context: its blocks are answered. */
+/*
+ * The end of a flusher's write, in any context: its blocks, whole ones
+ * from a block's start (the last one cut at the store's end), are on
+ * the legs.
+ */
 static void sbull_wb_end(struct sbull_mirror_io *mio, blk_status_t status)
 {
 	struct sbull_mirror *m = &mio->dev->mirror;
 	struct sbull_wb *wb = &m->wb;
+	sector_t s;
 
-	if (mio->nr_sectors) {
-		unsigned long b = sbull_wb_first(mio->sector);
-
-		sbull_bitmap_release(m, (sector_t)b << SBULL_WB_SHIFT,
-				     sbull_wb_end_block(mio->sector,
-							mio->nr_sectors) - b,
-				     SBULL_WB_SHIFT);
-	}
+	for (s = mio->sector; s < mio->sector + mio->nr_sectors;
+	     s += 1 << SBULL_WB_SHIFT)
+		sbull_bitmap_release(m, s);
 	if (status)
 		WRITE_ONCE(wb->status, status);
 	if (atomic_dec_and_test(&wb->inflight))
@@ -372,7 +362,8 @@ static void sbull_wb_pass_now(struct sbull_mirror *m)
 
 /**
  * sbull_wb_drain - write everything dirty back, and end every waiting I/O
- * @m: the mirror, which takes no new write (frozen, or deleted)
+ * @m: the mirror, set up by its first leg, which takes no new write
+ *	(frozen, or deleted)
  *
  * Process context.
  */
@@ -380,8 +371,6 @@ void sbull_wb_drain(struct sbull_mirror *m)
 {
 	struct sbull_wb *wb = &m->wb;
 
-	if (!wb->wq)
-		return;
 	do {
 		sbull_wb_pass_now(m);
 	} while (!bitmap_empty(wb->dirty, wb->nr_blocks) ||
@@ -397,10 +386,8 @@ void sbull_wb_drain(struct sbull_mirror *m)
  * has in flight reaches the legs first: the flusher's dirty blocks, or the
  * write-through writes of a bio-based disk, which a frozen queue does not
  * wait for.
- *
- * Return: 0.
  */
-int sbull_wb_set(struct sbull_dev *dev, bool on)
+void sbull_wb_set(struct sbull_dev *dev, bool on)
 {
 	struct sbull_mirror *m = &dev->mirror;
 	unsigned int memflags;
@@ -429,7 +416,6 @@ int sbull_wb_set(struct sbull_dev *dev, bool on)
 	sbull_unfreeze_queue(dev->disk->queue, memflags);
 out:
 	mutex_unlock(&m->wb.switching);
-	return 0;
 }
 
 /**
