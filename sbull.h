@@ -3,10 +3,11 @@
  * sbull: a RAM block device after LDD3's sbull, for today's block layer.
  *
  * The declarations shared by the files of the driver:
- * sbull_main.c (parameters, device setup and teardown), sbull_queue.c (the
- * request paths), sbull_xfer.c (the accesses to the store), sbull_stats.c
- * (the counters in sysfs), and the mirror: sbull_mirror.c and the
- * sbull_leg*.c files, declared in sbull_mirror.h.
+ * sbull_main.c (parameters, device setup and teardown), sbull_configfs.c
+ * (disks made and removed at run time), sbull_queue.c (the request paths),
+ * sbull_xfer.c (the accesses to the store), sbull_stats.c (the counters in
+ * sysfs), and the mirror: sbull_mirror.c and the sbull_leg*.c files,
+ * declared in sbull_mirror.h.
  */
 #ifndef _SBULL_H
 #define _SBULL_H
@@ -30,6 +31,31 @@ enum sbull_mode {
 struct sbull_stats;
 
 /**
+ * struct sbull_config - what a disk is made of, fixed while it exists
+ * @size: bytes in the store, a multiple of @hardsect_size
+ * @hardsect_size: the logical block size: 512, 1024, 2048 or 4096
+ * @mode: the request path
+ * @nr_hw_queues: blk-mq hardware queues; 0 for one per online CPU
+ * @queue_depth: blk-mq tags per hardware queue
+ * @read_only: the disk cannot be opened for writing
+ * @legs_init: initialise @legs, which must carry no sbull header
+ * @legs: the mirror legs, "DEV[:START]" separated by commas, or NULL
+ *
+ * The module parameters give one to the disks made at load, and the
+ * defaults of a disk made in configfs, which edits its own.
+ */
+struct sbull_config {
+	u64 size;
+	unsigned int hardsect_size;
+	enum sbull_mode mode;
+	unsigned int nr_hw_queues;
+	unsigned int queue_depth;
+	bool read_only;
+	bool legs_init;
+	char *legs;
+};
+
+/**
  * struct sbull_dev - one sbull disk
  * @data: the store, vmalloc'ed at load; read-only pointer on the data path
  * @size: bytes in @data
@@ -38,6 +64,8 @@ struct sbull_stats;
  * @mode: the request path serving the disk
  * @stats: per-CPU counters, see sbull_stats.h
  * @mirror: the legs that keep a copy of the store, see sbull_mirror.h
+ * @index: the disk's letter, 0 for sbulla, and its minors' sixteenth
+ * @claimed: being removed: opens fail; under the disk's open_mutex
  */
 struct sbull_dev {
 	u8 *data;
@@ -47,6 +75,8 @@ struct sbull_dev {
 	enum sbull_mode mode;
 	struct sbull_stats __percpu *stats;
 	struct sbull_mirror mirror;
+	int index;
+	bool claimed;
 };
 
 /* The sbull device of a disk's struct device, for its sysfs files. */
@@ -57,6 +87,19 @@ static inline struct sbull_dev *sbull_dev_of(struct device *ddev)
 
 /* sbull_main.c */
 extern const char * const sbull_mode_names[];
+void sbull_config_defaults(struct sbull_config *cfg);
+int sbull_check_mode(const char *where, const char *val,
+		     enum sbull_mode *mode);
+int sbull_check_hardsect_size(const char *where, unsigned long n);
+int sbull_check_nr_hw_queues(const char *where, unsigned long n);
+int sbull_check_queue_depth(const char *where, unsigned long n);
+struct sbull_dev *sbull_create(const struct sbull_config *cfg,
+			       const char *where);
+int sbull_remove(struct sbull_dev *dev);
+
+/* sbull_configfs.c */
+int sbull_configfs_init(void);
+void sbull_configfs_exit(void);
 
 /* sbull_xfer.c */
 bool sbull_in_range(const struct sbull_dev *dev, sector_t sector,

@@ -135,6 +135,17 @@ static inline void sbull_unfreeze_queue(struct request_queue *q,
 #define sbull_getgeo_disk(arg)		((arg)->bd_disk)
 #endif
 
+/* 6.5 hands ->open() the gendisk and a blk_mode_t. */
+#ifdef SBULL_HAVE_OPEN_DISK
+#define sbull_open_arg			gendisk
+#define sbull_open_mode_t		blk_mode_t
+#define sbull_open_disk(arg)		(arg)
+#else
+#define sbull_open_arg			block_device
+#define sbull_open_mode_t		fmode_t
+#define sbull_open_disk(arg)		((arg)->bd_disk)
+#endif
+
 /*
  * sbull describes its queue with a struct queue_limits on every kernel.
  * From 6.11 the limits, feature flags included, go to the disk allocation

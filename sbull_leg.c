@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/configfs.h>
 #include <linux/ioprio.h>
 #include <linux/kobject.h>
 #include <linux/moduleparam.h>
@@ -303,9 +304,10 @@ int sbull_legs_parse(int ndevices)
 		int disk = eq && eq - spec == 6 && !strncmp(spec, "sbull", 5) ?
 			   spec[5] - 'a' : -1;
 
-		if (disk < 0 || disk >= ndevices || !eq[1]) {
-			pr_err("legs=%s: accepted values are DISK=DEV[:START], DISK sbulla to sbull%c\n",
-			       spec, 'a' + ndevices - 1);
+		if (disk < 0 || disk >= ndevices || !eq[1] ||
+		    strchr(eq, ',')) {
+			pr_err("legs=%s: accepted values are DISK=DEV[:START], DISK one of the %d made at load (sbulla on; configfs gives the others theirs)\n",
+			       spec, ndevices);
 			return -EINVAL;
 		}
 		if (++count[disk] > SBULL_MAX_LEGS) {
@@ -317,34 +319,81 @@ int sbull_legs_parse(int ndevices)
 	return 0;
 }
 
-/* Open the legs the parameter gives @dev; none is written to yet. */
-static int sbull_legs_attach_params(struct sbull_dev *dev,
-				    struct sbull_hdr_info *info)
+/**
+ * sbull_legs_param - the legs the parameter gives a disk
+ * @name: the disk, sbulla to sbullz
+ *
+ * Return: its "DEV[:START]" comma-separated, allocated; NULL if none, or
+ * ERR_PTR(-ENOMEM).
+ */
+char *sbull_legs_param(const char *name)
 {
-	unsigned int n = 0;
-	char what[64];
-	int i, err;
+	char *list = NULL, *more;
+	int i;
 
 	for (i = 0; i < nr_legs_given; i++) {
 		const char *spec = legs[i];
+
+		if (strncmp(spec, name, 6) || spec[6] != '=')
+			continue;
+		more = list ? kasprintf(GFP_KERNEL, "%s,%s", list, spec + 7) :
+			      kstrdup(spec + 7, GFP_KERNEL);
+		kfree(list);
+		if (!more)
+			return ERR_PTR(-ENOMEM);
+		list = more;
+	}
+	return list;
+}
+
+/**
+ * sbull_legs_init_param - the legs_init parameter
+ *
+ * Return: true if the legs given at load are to be initialised.
+ */
+bool sbull_legs_init_param(void)
+{
+	return legs_init;
+}
+
+/*
+ * Open the legs of @list, "DEV[:START]" comma-separated; none is written.
+ * An error line starts with @setting, "legs=sbulla=" or "configfs NAME/legs=".
+ */
+static int sbull_legs_attach_list(struct sbull_dev *dev, const char *list,
+				  bool init, const char *setting,
+				  struct sbull_hdr_info *info)
+{
+	char *specs, *next, *spec;
+	unsigned int n = 0;
+	char what[64];
+	int err = 0;
+
+	if (!list)
+		return 0;
+	specs = kstrdup(list, GFP_KERNEL);
+	if (!specs)
+		return -ENOMEM;
+	next = specs;
+	while ((spec = strsep(&next, ",")) && n < SBULL_MAX_LEGS) {
 		sector_t start;
 		char *path;
 
-		if (strncmp(spec, sbull_name(dev), 6) || spec[6] != '=')
-			continue;
-		snprintf(what, sizeof(what), "legs=%s", spec);
-		err = sbull_parse_region(spec + 7, &path, &start) ?:
-		      sbull_leg_attach(dev, n, what, path, start, legs_init,
+		snprintf(what, sizeof(what), "%s%s", setting, spec);
+		err = sbull_parse_region(spec, &path, &start) ?:
+		      sbull_leg_attach(dev, n, what, path, start, init,
 				       &info[n]);
 		if (err)
 			goto out_close;
 		n++;
 	}
+	kfree(specs);
 	return n;
 
 out_close:
 	while (n--)
 		sbull_leg_close(&dev->mirror.legs[n]);
+	kfree(specs);
 	return err;
 }
 
@@ -355,7 +404,7 @@ out_close:
  */
 static int sbull_legs_check_set(struct sbull_dev *dev,
 				const struct sbull_hdr_info *info,
-				unsigned int n, int *src)
+				unsigned int n, const char *setting, int *src)
 {
 	struct sbull_mirror *m = &dev->mirror;
 	int first = -1, other = -1, i;
@@ -366,8 +415,8 @@ static int sbull_legs_check_set(struct sbull_dev *dev,
 		if (first < 0)
 			first = i;
 		if (!uuid_equal(&info[i].uuid, &info[first].uuid)) {
-			pr_err("legs=%s=%s: belongs to another mirror set than %s; accepted: legs of one set (erase a leg's first 4 KiB to reuse it)\n",
-			       sbull_name(dev), m->legs[i].path,
+			pr_err("%s%s: belongs to another mirror set than %s; accepted: legs of one set (erase a leg's first 4 KiB to reuse it)\n",
+			       setting, m->legs[i].path,
 			       m->legs[first].path);
 			return -EINVAL;
 		}
@@ -375,14 +424,14 @@ static int sbull_legs_check_set(struct sbull_dev *dev,
 	*src = sbull_pick_source(info, n, &other);
 	if (*src <= -2) {
 		i = -2 - *src;
-		pr_err("legs=%s=%s: it and %s hold different histories of the set (generations %llu and %llu: each was in service without the other, or one was away for more than 64 changes); accepted: legs of one history: load with the leg to keep, then \"add DEV init\" the other in sysfs to overwrite it\n",
-		       sbull_name(dev), m->legs[i].path, m->legs[other].path,
+		pr_err("%s%s: it and %s hold different histories of the set (generations %llu and %llu: each was in service without the other, or one was away for more than 64 changes); accepted: legs of one history: load with the leg to keep, then \"add DEV init\" the other in sysfs to overwrite it\n",
+		       setting, m->legs[i].path, m->legs[other].path,
 		       info[i].generation, info[other].generation);
 		return -EINVAL;
 	}
 	if (*src < 0 && first >= 0) {
-		pr_err("legs=%s=%s: holds an unfinished resync and no leg given holds a complete copy; accepted: the legs of the set with a complete one, or a leg without header and legs_init=1 to start afresh\n",
-		       sbull_name(dev), m->legs[first].path);
+		pr_err("%s%s: holds an unfinished resync and no leg given holds a complete copy; accepted: the legs of the set with a complete one, or a leg without header and legs_init=1 to start afresh\n",
+		       setting, m->legs[first].path);
 		return -EINVAL;
 	}
 	return 0;
@@ -404,8 +453,12 @@ static bool sbull_hdr_bitmap_covers(struct sbull_mirror *m,
 }
 
 /**
- * sbull_legs_assemble - open and check the legs the parameter gives a disk
+ * sbull_legs_assemble - open and check a disk's legs
  * @dev: a device whose disk is allocated but not yet added
+ * @list: the legs, "DEV[:START]" comma-separated, at most SBULL_MAX_LEGS
+ *	  (sbull_legs_parse() or the configfs attribute checked it); or NULL
+ * @init: initialise them (legs_init), if they carry no sbull header
+ * @where: "" if the module parameters gave them, else "configfs NAME/"
  *
  * Picks the leg to restore from, the newest complete one; legs of that set
  * and generation that were shut down cleanly are in sync, every other leg
@@ -417,10 +470,12 @@ static bool sbull_hdr_bitmap_covers(struct sbull_mirror *m,
  *
  * Return: 0, or a negative errno after one error line.
  */
-int sbull_legs_assemble(struct sbull_dev *dev)
+int sbull_legs_assemble(struct sbull_dev *dev, const char *list, bool init,
+			const char *where)
 {
 	struct sbull_mirror *m = &dev->mirror;
 	struct sbull_hdr_info *info;
+	char setting[CONFIGFS_ITEM_NAME_LEN + 24];
 	unsigned long partial = 0;
 	int n, src, i, err;
 
@@ -430,13 +485,18 @@ int sbull_legs_assemble(struct sbull_dev *dev)
 	info = kcalloc(SBULL_MAX_LEGS, sizeof(*info), GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
-	n = sbull_legs_attach_params(dev, info);
+	/* What each error line starts with, naming the setting. */
+	if (*where)
+		snprintf(setting, sizeof(setting), "%slegs=", where);
+	else
+		snprintf(setting, sizeof(setting), "legs=%s=", sbull_name(dev));
+	n = sbull_legs_attach_list(dev, list, init, setting, info);
 	if (n <= 0) {
 		kfree(info);
 		return n;
 	}
 
-	err = sbull_legs_check_set(dev, info, n, &src);
+	err = sbull_legs_check_set(dev, info, n, setting, &src);
 	if (err)
 		goto out_close;
 

@@ -61,7 +61,8 @@ MODULE_PARM_DESC(nsectors,
 
 static int ndevices = 4;
 module_param(ndevices, int, 0444);
-MODULE_PARM_DESC(ndevices, "Number of devices, 1 to 26 (default 4)");
+MODULE_PARM_DESC(ndevices,
+		 "Disks made at load, 0 to 26 (default 4); configfs makes more");
 
 static char *request_mode = "mq";
 module_param(request_mode, charp, 0444);
@@ -83,24 +84,90 @@ const char * const sbull_mode_names[] = {
 	[SBULL_RM_BIO]		= "bio",
 };
 
-static enum sbull_mode sbull_mode;
-static struct sbull_dev *sbull_devs;
+/* The disks made at load; configfs owns the others. */
+static struct sbull_dev **sbull_devs;
+static struct sbull_config sbull_param_config;
+/* The disks' letters, sbulla to sbullz, wherever they are made. */
+static DEFINE_IDA(sbull_index_ida);
 
-/* Accept LDD3's numbers as well as the names. */
-static int sbull_parse_mode(const char *val, enum sbull_mode *mode)
+/*
+ * Each check of a setting, whether a module parameter (@where is "") or a
+ * configfs attribute (@where names the directory), fails with one line
+ * naming it and the values it accepts.
+ */
+
+/**
+ * sbull_check_mode - parse a request mode: its name, or LDD3's number
+ * @where: "" for the module parameter, else the configfs directory
+ * @val: what the user gave
+ * @mode: set to the mode
+ *
+ * Return: 0 or -EINVAL.
+ */
+int sbull_check_mode(const char *where, const char *val,
+		     enum sbull_mode *mode)
 {
 	unsigned int n;
 	int i = match_string(sbull_mode_names, ARRAY_SIZE(sbull_mode_names),
 			     val);
 
-	if (i >= 0) {
-		*mode = i;
-		return 0;
+	if (i < 0 && !kstrtouint(val, 10, &n) &&
+	    n < ARRAY_SIZE(sbull_mode_names))
+		i = n;
+	if (i < 0) {
+		pr_err("%srequest_mode=%s: accepted values are bio (2), mq (1) and simple (0)\n",
+		       where, val);
+		return -EINVAL;
 	}
-	if (!kstrtouint(val, 10, &n) && n < ARRAY_SIZE(sbull_mode_names)) {
-		*mode = n;
+	*mode = i;
+	return 0;
+}
+
+/**
+ * sbull_check_hardsect_size - check a logical block size
+ * @where: "" for the module parameter, else the configfs directory
+ * @n: the size in bytes
+ *
+ * Return: 0 or -EINVAL.
+ */
+int sbull_check_hardsect_size(const char *where, unsigned long n)
+{
+	if (n >= SECTOR_SIZE && n <= PAGE_SIZE && is_power_of_2(n))
 		return 0;
-	}
+	pr_err("%shardsect_size=%lu: accepted values are 512, 1024, 2048 and 4096\n",
+	       where, n);
+	return -EINVAL;
+}
+
+/**
+ * sbull_check_nr_hw_queues - check a number of blk-mq hardware queues
+ * @where: "" for the module parameter, else the configfs directory
+ * @n: the number; 0 for one per online CPU
+ *
+ * Return: 0 or -EINVAL.
+ */
+int sbull_check_nr_hw_queues(const char *where, unsigned long n)
+{
+	if (n <= nr_cpu_ids)
+		return 0;
+	pr_err("%snr_hw_queues=%lu: accepted values are 0 (one per online CPU) to %u\n",
+	       where, n, nr_cpu_ids);
+	return -EINVAL;
+}
+
+/**
+ * sbull_check_queue_depth - check a number of tags per hardware queue
+ * @where: "" for the module parameter, else the configfs directory
+ * @n: the number
+ *
+ * Return: 0 or -EINVAL.
+ */
+int sbull_check_queue_depth(const char *where, unsigned long n)
+{
+	if (n >= 1 && n <= BLK_MQ_MAX_DEPTH)
+		return 0;
+	pr_err("%squeue_depth=%lu: accepted values are 1 to %d\n",
+	       where, n, BLK_MQ_MAX_DEPTH);
 	return -EINVAL;
 }
 
@@ -109,26 +176,22 @@ static unsigned long sbull_max_nsectors(void)
 {
 	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
 
-	return div_u64(ram, (u32)ndevices * hardsect_size);
+	return div_u64(ram, (u32)max(ndevices, 1) * hardsect_size);
 }
 
 /* Each check fails the load with one line naming the accepted values. */
 static int __init sbull_check_params(void)
 {
-	if (sbull_parse_mode(request_mode, &sbull_mode)) {
-		pr_err("request_mode=%s: accepted values are bio (2), mq (1) and simple (0)\n",
-		       request_mode);
+	struct sbull_config *cfg = &sbull_param_config;
+
+	if (sbull_check_mode("", request_mode, &cfg->mode) ||
+	    sbull_check_hardsect_size("", hardsect_size) ||
+	    sbull_check_nr_hw_queues("", nr_hw_queues) ||
+	    sbull_check_queue_depth("", queue_depth))
 		return -EINVAL;
-	}
-	if (ndevices < 1 || ndevices > SBULL_MAX_DEVICES) {
-		pr_err("ndevices=%d: accepted values are 1 to %d\n",
+	if (ndevices < 0 || ndevices > SBULL_MAX_DEVICES) {
+		pr_err("ndevices=%d: accepted values are 0 (disks made in configfs only) to %d\n",
 		       ndevices, SBULL_MAX_DEVICES);
-		return -EINVAL;
-	}
-	if (hardsect_size < SECTOR_SIZE || hardsect_size > PAGE_SIZE ||
-	    !is_power_of_2(hardsect_size)) {
-		pr_err("hardsect_size=%d: accepted values are 512, 1024, 2048 and 4096\n",
-		       hardsect_size);
 		return -EINVAL;
 	}
 	if (!nsectors_given)
@@ -143,19 +206,20 @@ static int __init sbull_check_params(void)
 		       sbull_major, BLKDEV_MAJOR_MAX - 1);
 		return -EINVAL;
 	}
-	if (nr_hw_queues > nr_cpu_ids) {
-		pr_err("nr_hw_queues=%u: accepted values are 0 (one per online CPU) to %u\n",
-		       nr_hw_queues, nr_cpu_ids);
-		return -EINVAL;
-	}
-	if (queue_depth < 1 || queue_depth > BLK_MQ_MAX_DEPTH) {
-		pr_err("queue_depth=%u: accepted values are 1 to %d\n",
-		       queue_depth, BLK_MQ_MAX_DEPTH);
-		return -EINVAL;
-	}
-	if (!nr_hw_queues)
-		nr_hw_queues = num_online_cpus();
+	cfg->size = (u64)nsectors * hardsect_size;
+	cfg->hardsect_size = hardsect_size;
+	cfg->nr_hw_queues = nr_hw_queues;
+	cfg->queue_depth = queue_depth;
 	return sbull_legs_parse(ndevices);
+}
+
+/**
+ * sbull_config_defaults - the settings the module parameters give
+ * @cfg: filled in; its @legs stays NULL (the legs parameter names disks)
+ */
+void sbull_config_defaults(struct sbull_config *cfg)
+{
+	*cfg = sbull_param_config;
 }
 
 /*
@@ -170,16 +234,17 @@ static struct gendisk *sbull_alloc_bio_disk(struct queue_limits *lim)
 }
 
 static struct gendisk *sbull_alloc_mq_disk(struct sbull_dev *dev,
+					   const struct sbull_config *cfg,
 					   struct queue_limits *lim)
 {
 	struct blk_mq_tag_set *set = &dev->tag_set;
 	struct gendisk *disk;
 	int err;
 
-	set->ops = sbull_mode == SBULL_RM_SIMPLE ? &sbull_simple_ops :
-						   &sbull_mq_ops;
-	set->nr_hw_queues = nr_hw_queues;
-	set->queue_depth = queue_depth;
+	set->ops = cfg->mode == SBULL_RM_SIMPLE ? &sbull_simple_ops :
+						  &sbull_mq_ops;
+	set->nr_hw_queues = cfg->nr_hw_queues ?: num_online_cpus();
+	set->queue_depth = cfg->queue_depth;
 	set->numa_node = NUMA_NO_NODE;
 	/* A mirrored write waits for its legs in the request's PDU. */
 	set->cmd_size = sizeof(struct sbull_mirror_io);
@@ -198,7 +263,8 @@ static struct gendisk *sbull_alloc_mq_disk(struct sbull_dev *dev,
 	return disk;
 }
 
-static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev)
+static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev,
+					const struct sbull_config *cfg)
 {
 	/*
 	 * Without sector and segment limits blk-mq would cut requests at
@@ -209,19 +275,19 @@ static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev)
 	 * bio mode's ->submit_bio() with bio_split_to_limits().
 	 */
 	struct queue_limits lim = {
-		.logical_block_size		= hardsect_size,
-		.physical_block_size		= hardsect_size,
+		.logical_block_size		= cfg->hardsect_size,
+		.physical_block_size		= cfg->hardsect_size,
 		.max_hw_sectors			= UINT_MAX,
 		.max_segments			= USHRT_MAX,
 		.max_segment_size		= UINT_MAX,
-		.discard_granularity		= hardsect_size,
+		.discard_granularity		= cfg->hardsect_size,
 		.max_hw_discard_sectors		= SBULL_MAX_ZERO_SECTORS,
 		.max_write_zeroes_sectors	= SBULL_MAX_ZERO_SECTORS,
 	};
 
-	if (sbull_mode == SBULL_RM_BIO)
+	if (cfg->mode == SBULL_RM_BIO)
 		return sbull_alloc_bio_disk(&lim);
-	return sbull_alloc_mq_disk(dev, &lim);
+	return sbull_alloc_mq_disk(dev, cfg, &lim);
 }
 
 /* Undo sbull_setup_device(). */
@@ -229,72 +295,226 @@ static void sbull_free_device(struct sbull_dev *dev)
 {
 	sbull_legs_stop(dev);
 	put_disk(dev->disk);
-	if (sbull_mode != SBULL_RM_BIO)
+	if (dev->mode != SBULL_RM_BIO)
 		blk_mq_free_tag_set(&dev->tag_set);
 	sbull_mirror_destroy(dev);
 	sbull_stats_free(dev);
 	vfree(dev->data);
+	ida_free(&sbull_index_ida, dev->index);
+	kfree(dev);
+}
+
+/* The store, the counters and a letter; for sbull_setup_device(). */
+static struct sbull_dev *sbull_alloc_device(const struct sbull_config *cfg,
+					    const char *where)
+{
+	struct sbull_dev *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	int err = -ENOMEM;
+
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	dev->size = cfg->size;
+	dev->mode = cfg->mode;
+	dev->data = __vmalloc(dev->size, SBULL_STORE_GFP);
+	if (!dev->data) {
+		/* @where is "" for the parameters, which give nsectors. */
+		pr_err("%s%s=%llu: cannot allocate the %llu MiB store; accepted: a size that fits in free memory\n",
+		       where, *where ? "size" : "nsectors",
+		       *where ? cfg->size : cfg->size / cfg->hardsect_size,
+		       cfg->size >> 20);
+		goto out_free_dev;
+	}
+	if (sbull_stats_alloc(dev))
+		goto out_free_data;
+	dev->index = ida_alloc_max(&sbull_index_ida, SBULL_MAX_DEVICES - 1,
+				   GFP_KERNEL);
+	if (dev->index >= 0)
+		return dev;
+	err = dev->index;
+	if (err == -ENOSPC)
+		pr_err("%spower=1: sbulla to sbullz all exist; accepted: at most %d disks\n",
+		       where, SBULL_MAX_DEVICES);
+	sbull_stats_free(dev);
+out_free_data:
+	vfree(dev->data);
+out_free_dev:
+	kfree(dev);
+	return ERR_PTR(err);
 }
 
 /*
  * Everything but add_disk(): the store, the counters, the mirror and its
  * legs, opened and checked but not yet read or written.
  */
-static int sbull_setup_device(struct sbull_dev *dev, int which)
+static struct sbull_dev *sbull_setup_device(const struct sbull_config *cfg,
+					    const char *where)
 {
+	struct sbull_dev *dev = sbull_alloc_device(cfg, where);
 	struct gendisk *disk;
 	int err;
 
-	dev->size = (size_t)nsectors * hardsect_size;
-	dev->data = __vmalloc(dev->size, SBULL_STORE_GFP);
-	if (!dev->data) {
-		pr_err("nsectors=%lu: cannot allocate the %zu MiB store of sbull%c\n",
-		       nsectors, dev->size >> 20, 'a' + which);
-		return -ENOMEM;
-	}
-	dev->mode = sbull_mode;
-	err = sbull_stats_alloc(dev);
-	if (err)
-		goto out_free_data;
+	if (IS_ERR(dev))
+		return dev;
 	sbull_mirror_init(dev);
-
-	disk = sbull_alloc_disk(dev);
+	disk = sbull_alloc_disk(dev, cfg);
 	if (IS_ERR(disk)) {
-		err = PTR_ERR(disk);
-		goto out_free_stats;
+		sbull_stats_free(dev);
+		vfree(dev->data);
+		ida_free(&sbull_index_ida, dev->index);
+		kfree(dev);
+		return ERR_CAST(disk);
 	}
 	dev->disk = disk;
 
 	disk->major = sbull_major;
-	disk->first_minor = which * SBULL_MINORS;
+	disk->first_minor = dev->index * SBULL_MINORS;
 	disk->minors = SBULL_MINORS;
-	disk->fops = sbull_mode == SBULL_RM_BIO ? &sbull_bio_fops :
-						  &sbull_mq_fops;
+	disk->fops = dev->mode == SBULL_RM_BIO ? &sbull_bio_fops :
+						 &sbull_mq_fops;
 	disk->private_data = dev;
-	snprintf(disk->disk_name, DISK_NAME_LEN, "sbull%c", 'a' + which);
+	snprintf(disk->disk_name, DISK_NAME_LEN, "sbull%c", 'a' + dev->index);
 	set_capacity(disk, dev->size >> SECTOR_SHIFT);
+	set_disk_ro(disk, cfg->read_only);
 
-	err = sbull_legs_assemble(dev);
-	if (err)
+	err = sbull_legs_assemble(dev, cfg->legs, cfg->legs_init, where);
+	if (err) {
 		sbull_free_device(dev);
-	return err;
+		return ERR_PTR(err);
+	}
+	return dev;
+}
 
-out_free_stats:
-	sbull_stats_free(dev);
-out_free_data:
-	vfree(dev->data);
+/**
+ * sbull_create - make a disk, restore its store from its legs, show it
+ * @cfg: what it is made of, each setting checked
+ * @where: "configfs NAME/", which starts the error lines
+ *
+ * Process context; may take seconds (the store is read from a leg).
+ *
+ * Return: the device, or an ERR_PTR() after one error line.
+ */
+struct sbull_dev *sbull_create(const struct sbull_config *cfg,
+			       const char *where)
+{
+	struct sbull_dev *dev = sbull_setup_device(cfg, where);
+	int err;
+
+	if (IS_ERR(dev))
+		return dev;
+	err = sbull_legs_restore(dev);
+	if (err)
+		goto out_free;
+	sbull_legs_start(dev);
+	err = device_add_disk(NULL, dev->disk, sbull_disk_groups);
+	if (err)
+		goto out_free;
+	pr_info("%s: %llu bytes in %u-byte sectors, request_mode=%s (%spower=1)\n",
+		dev->disk->disk_name, cfg->size, cfg->hardsect_size,
+		sbull_mode_names[cfg->mode], where);
+	return dev;
+
+out_free:
+	sbull_free_device(dev);
+	return ERR_PTR(err);
+}
+
+/**
+ * sbull_remove - remove a disk that nobody holds open, and free it
+ * @dev: a device that sbull_create() made
+ *
+ * As zram's hot_remove: the claim is taken under the open_mutex that
+ * every open takes, so no open can slip in between the check and
+ * del_gendisk(); the disk's ->open() checks @claimed. Process context.
+ *
+ * Return: 0, or -EBUSY if the disk is open (mounted, or held by anyone).
+ */
+int sbull_remove(struct sbull_dev *dev)
+{
+	struct gendisk *disk = dev->disk;
+
+	mutex_lock(&disk->open_mutex);
+	if (disk_openers(disk)) {
+		mutex_unlock(&disk->open_mutex);
+		return -EBUSY;
+	}
+	dev->claimed = true;
+	mutex_unlock(&disk->open_mutex);
+
+	del_gendisk(disk);
+	sbull_free_device(dev);
+	return 0;
+}
+
+/* The disks of the module parameters: all checked before any is shown. */
+static int __init sbull_create_param_disks(void)
+{
+	struct sbull_config cfg = sbull_param_config;
+	int err = 0, i, added;
+	char name[8];
+
+	sbull_devs = kcalloc(ndevices, sizeof(*sbull_devs), GFP_KERNEL);
+	if (!sbull_devs)
+		return -ENOMEM;
+	for (i = 0; i < ndevices; i++) {
+		snprintf(name, sizeof(name), "sbull%c", 'a' + i);
+		cfg.legs = sbull_legs_param(name);
+		cfg.legs_init = sbull_legs_init_param();
+		sbull_devs[i] = IS_ERR(cfg.legs) ? ERR_CAST(cfg.legs) :
+			sbull_setup_device(&cfg, "");
+		if (!IS_ERR(cfg.legs))
+			kfree(cfg.legs);
+		if (IS_ERR(sbull_devs[i])) {
+			err = PTR_ERR(sbull_devs[i]);
+			goto out_free;
+		}
+	}
+	/*
+	 * Every leg of every disk is checked: read the stores back, then show
+	 * the disks. Once a disk is added, failing the load is a hazard (the
+	 * partition scan may still hold it open), so all checks come first.
+	 */
+	for (i = 0; i < ndevices; i++) {
+		err = sbull_legs_restore(sbull_devs[i]);
+		if (err)
+			goto out_free_all;
+	}
+	/* Legs are marked in use before any write can reach them. */
+	for (i = 0; i < ndevices; i++)
+		sbull_legs_start(sbull_devs[i]);
+	for (added = 0; added < ndevices; added++) {
+		err = device_add_disk(NULL, sbull_devs[added]->disk,
+				      sbull_disk_groups);
+		if (err)
+			goto out_remove;
+	}
+	return 0;
+
+out_remove:
+	while (added--)
+		del_gendisk(sbull_devs[added]->disk);
+out_free_all:
+	i = ndevices;
+out_free:
+	while (i--)
+		sbull_free_device(sbull_devs[i]);
+	kfree(sbull_devs);
 	return err;
 }
 
-static void sbull_remove_device(struct sbull_dev *dev)
+static void sbull_remove_param_disks(void)
 {
-	del_gendisk(dev->disk);
-	sbull_free_device(dev);
+	int i;
+
+	for (i = 0; i < ndevices; i++) {
+		del_gendisk(sbull_devs[i]->disk);
+		sbull_free_device(sbull_devs[i]);
+	}
+	kfree(sbull_devs);
 }
 
 static int __init sbull_init(void)
 {
-	int err, i, added;
+	int err;
 
 	err = sbull_check_params();
 	if (err)
@@ -312,50 +532,21 @@ static int __init sbull_init(void)
 	err = sbull_queue_init();
 	if (err)
 		goto out_unregister;
-	sbull_devs = kcalloc(ndevices, sizeof(*sbull_devs), GFP_KERNEL);
-	if (!sbull_devs) {
-		err = -ENOMEM;
+	err = sbull_create_param_disks();
+	if (err)
 		goto out_queue_exit;
-	}
-
-	for (i = 0; i < ndevices; i++) {
-		err = sbull_setup_device(&sbull_devs[i], i);
-		if (err)
-			goto out_free;
-	}
-	/*
-	 * Every leg of every disk is checked: read the stores back, then show
-	 * the disks. Once a disk is added, failing the load is a hazard (the
-	 * partition scan may still hold it open), so all checks come first.
-	 */
-	for (i = 0; i < ndevices; i++) {
-		err = sbull_legs_restore(&sbull_devs[i]);
-		if (err)
-			goto out_free_all;
-	}
-	/* Legs are marked in use before any write can reach them. */
-	for (i = 0; i < ndevices; i++)
-		sbull_legs_start(&sbull_devs[i]);
-	for (added = 0; added < ndevices; added++) {
-		err = device_add_disk(NULL, sbull_devs[added].disk,
-				      sbull_disk_groups);
-		if (err)
-			goto out_remove;
-	}
+	/* Last: from here on, configfs may make disks. */
+	err = sbull_configfs_init();
+	if (err)
+		goto out_remove;
 
 	pr_info("%d device(s) of %lu sectors of %d bytes, request_mode=%s\n",
-		ndevices, nsectors, hardsect_size, sbull_mode_names[sbull_mode]);
+		ndevices, nsectors, hardsect_size,
+		sbull_mode_names[sbull_param_config.mode]);
 	return 0;
 
 out_remove:
-	while (added--)
-		del_gendisk(sbull_devs[added].disk);
-out_free_all:
-	i = ndevices;
-out_free:
-	while (i--)
-		sbull_free_device(&sbull_devs[i]);
-	kfree(sbull_devs);
+	sbull_remove_param_disks();
 out_queue_exit:
 	sbull_queue_exit();
 out_unregister:
@@ -363,13 +554,11 @@ out_unregister:
 	return err;
 }
 
+/* configfs holds the module while it has a directory: none is left. */
 static void __exit sbull_exit(void)
 {
-	int i;
-
-	for (i = 0; i < ndevices; i++)
-		sbull_remove_device(&sbull_devs[i]);
-	kfree(sbull_devs);
+	sbull_configfs_exit();
+	sbull_remove_param_disks();
 	sbull_queue_exit();
 	unregister_blkdev(sbull_major, "sbull");
 }

@@ -330,7 +330,10 @@ void sbull_mirror_wait_idle(struct sbull_mirror *m, unsigned int slot);
 
 /* sbull_leg.c */
 int sbull_legs_parse(int ndevices);
-int sbull_legs_assemble(struct sbull_dev *dev);
+char *sbull_legs_param(const char *name);
+bool sbull_legs_init_param(void);
+int sbull_legs_assemble(struct sbull_dev *dev, const char *list, bool init,
+			const char *where);
 void sbull_legs_start(struct sbull_dev *dev);
 void sbull_legs_stop(struct sbull_dev *dev);
 void sbull_legs_event_work(struct work_struct *work);

@@ -38,6 +38,19 @@ static int sbull_getgeo(struct sbull_getgeo_arg *arg, struct hd_geometry *geo)
 	return 0;
 }
 
+/*
+ * A disk that sbull_remove() has claimed opens no more: the block layer
+ * calls this under the disk's open_mutex, as sbull_remove() checks.
+ */
+static int sbull_open(struct sbull_open_arg *arg, sbull_open_mode_t mode)
+{
+	struct gendisk *disk = sbull_open_disk(arg);
+	struct sbull_dev *dev = disk->private_data;
+
+	lockdep_assert_held(&disk->open_mutex);
+	return dev->claimed ? -EBUSY : 0;
+}
+
 /* The mirror's view of a write that has reached the store. */
 static void sbull_mio_init(struct sbull_mirror_io *mio, struct sbull_dev *dev,
 			   blk_opf_t opf, sector_t sector,
@@ -185,6 +198,7 @@ static void sbull_submit_bio(struct bio *bio)
 const struct block_device_operations sbull_bio_fops = {
 	.owner		= THIS_MODULE,
 	.submit_bio	= sbull_submit_bio,
+	.open		= sbull_open,
 	.getgeo		= sbull_getgeo,
 };
 
@@ -341,6 +355,7 @@ const struct blk_mq_ops sbull_simple_ops = {
 /* No ->submit_bio here: its presence would bypass blk-mq. */
 const struct block_device_operations sbull_mq_fops = {
 	.owner		= THIS_MODULE,
+	.open		= sbull_open,
 	.getgeo		= sbull_getgeo,
 };
 

@@ -87,8 +87,8 @@ int sbull_wb_parse(int ndevices)
 
 		if (strlen(name) != 6 || strncmp(name, "sbull", 5) ||
 		    name[5] < 'a' || name[5] >= 'a' + ndevices) {
-			pr_err("writeback=%s: accepted values are disks sbulla to sbull%c, comma-separated\n",
-			       name, 'a' + ndevices - 1);
+			pr_err("writeback=%s: accepted values are the %d disks made at load (sbulla on), comma-separated\n",
+			       name, ndevices);
 			return -EINVAL;
 		}
 	}

@@ -46,10 +46,12 @@ for n in 0 1 2; do
 	run_case load "$n" 512
 done
 for p in request_mode=bogus hardsect_size=3000 hardsect_size=256 nsectors=0 \
-	nsectors=1000000000000 ndevices=0 ndevices=27 nr_hw_queues=100000 \
+	nsectors=1000000000000 ndevices=-1 ndevices=27 nr_hw_queues=100000 \
 	queue_depth=0 sbull_major=4096; do
 	run_case bad-param "$p"
 done
+run_case configfs
+run_case configfs-bad
 first=first
 for mode in ${SBULL_MODES:-bio mq simple}; do
 	run_mode "$mode" "$first"

@@ -139,12 +139,48 @@ mkfs_mount() {
 	mount -t ext4 "$1" "$2" || fail "mount $1"
 }
 
+# The disks made in configfs: a directory each (sbull_configfs.c).
+SBULL_CFS=/sys/kernel/config/sbull
+
+# Make directory $1 of $SBULL_CFS with the settings NAME=VALUE after it,
+# power it on and print the disk's node, e.g. /dev/sbulle.
+cfs_create() {
+	local dir=$SBULL_CFS/$1 kv name
+	shift
+	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+	mkdir "$dir" || fail "mkdir $dir"
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$dir/${kv%%=*}" || fail "$dir: ${kv%%=*}=${kv#*=} refused"
+	done
+	echo 1 >"$dir/power" || fail "$dir: power=1 refused"
+	name=$(cat "$dir/disk_name")
+	[ -n "$name" ] || fail "$dir: powered, but disk_name is empty"
+	wait_for_dev "/dev/$name"
+	echo "/dev/$name"
+}
+
+# Write $2 to the power attribute of directory $1 of $SBULL_CFS.
+cfs_power() {
+	echo "$2" >"$SBULL_CFS/$1/power"
+}
+
+# Power off and remove directory $1 of $SBULL_CFS.
+cfs_remove() {
+	echo 0 >"$SBULL_CFS/$1/power" || fail "$1: power=0 refused"
+	rmdir "$SBULL_CFS/$1" || fail "rmdir $1"
+}
+
 # Leave the guest as each case found it, whatever happened.
 cleanup_sbull() {
-	local mnt
+	local mnt dir
 	while read -r _ mnt _; do
 		case $mnt in "$SBULL_MNT"*) umount "$mnt" 2>/dev/null || true ;; esac
 	done < <(tac /proc/mounts)
+	for dir in "$SBULL_CFS"/*/; do
+		[ -d "$dir" ] || continue
+		echo 0 >"$dir/power" 2>/dev/null || true
+		rmdir "$dir" 2>/dev/null || true
+	done
 	if [ -e /sys/module/sbull ]; then
 		rmmod sbull 2>/dev/null || true
 	fi

@@ -40,6 +40,8 @@ run_case mirror-bitmap "${modes[0]}"
 for kind in flush lag fail switch; do
 	run_case mirror-writeback "${modes[0]}" "$kind"
 done
+# A configfs disk's own legs, beside a disk of the parameters.
+run_case mirror-configfs "${modes[0]}"
 # A remote leg, over nbd on the loopback address, in both modes.
 run_case mirror-nbd "${modes[0]}"
 run_case mirror-nbd "${modes[0]}" writeback
