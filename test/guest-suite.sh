@@ -52,6 +52,7 @@ for p in request_mode=bogus hardsect_size=3000 hardsect_size=256 nsectors=0 \
 done
 run_case configfs
 run_case configfs-bad
+run_case configfs-churn
 first=first
 for mode in ${SBULL_MODES:-bio mq simple}; do
 	run_mode "$mode" "$first"
