@@ -37,6 +37,7 @@ struct sbull_stats;
  * @mode: the request path
  * @nr_hw_queues: blk-mq hardware queues; 0 for one per online CPU
  * @queue_depth: blk-mq tags per hardware queue
+ * @poll_queues: blk-mq hardware queues for polled I/O, besides the others
  * @read_only: the disk cannot be opened for writing
  * @legs_init: initialise @legs, which must carry no sbull header
  * @legs: the mirror legs, "DEV[:START]" separated by commas, or NULL
@@ -50,9 +51,31 @@ struct sbull_config {
 	enum sbull_mode mode;
 	unsigned int nr_hw_queues;
 	unsigned int queue_depth;
+	unsigned int poll_queues;
 	bool read_only;
 	bool legs_init;
 	char *legs;
+};
+
+/**
+ * struct sbull_hwq - what sbull keeps for each blk-mq hardware queue
+ * @poll_lock: guards @poll_list; taken in process context only, by
+ *	       ->queue_rq() and ->poll()
+ * @poll_list: requests of a poll queue, done, for ->poll() to end
+ */
+struct sbull_hwq {
+	spinlock_t poll_lock;
+	struct list_head poll_list;
+};
+
+/**
+ * struct sbull_cmd - what blk-mq keeps for sbull in each request (its PDU)
+ * @mio: a write that the mirror's legs must have before it ends
+ * @status: how a request of a poll queue ended, for ->poll()
+ */
+struct sbull_cmd {
+	struct sbull_mirror_io mio;
+	blk_status_t status;
 };
 
 /**
@@ -61,6 +84,8 @@ struct sbull_config {
  * @size: bytes in @data
  * @disk: the gendisk, /dev/sbulla and on
  * @tag_set: the blk-mq tag set (unused in bio mode)
+ * @hwqs: one per hardware queue of @tag_set
+ * @poll_queues: how many of them are poll queues, the last ones
  * @mode: the request path serving the disk
  * @stats: per-CPU counters, see sbull_stats.h
  * @mirror: the legs that keep a copy of the store, see sbull_mirror.h
@@ -72,6 +97,8 @@ struct sbull_dev {
 	size_t size;
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
+	struct sbull_hwq *hwqs;
+	unsigned int poll_queues;
 	enum sbull_mode mode;
 	struct sbull_stats __percpu *stats;
 	struct sbull_mirror mirror;
@@ -93,6 +120,7 @@ int sbull_check_mode(const char *where, const char *val,
 int sbull_check_hardsect_size(const char *where, unsigned long n);
 int sbull_check_nr_hw_queues(const char *where, unsigned long n);
 int sbull_check_queue_depth(const char *where, unsigned long n);
+int sbull_check_poll_queues(const char *where, unsigned long n);
 struct sbull_dev *sbull_create(const struct sbull_config *cfg,
 			       const char *where);
 int sbull_remove(struct sbull_dev *dev);
@@ -112,6 +140,7 @@ blk_status_t sbull_do_nodata(struct sbull_dev *dev, enum req_op op,
 /* sbull_queue.c */
 int sbull_queue_init(void);
 void sbull_queue_exit(void);
+int sbull_hwqs_alloc(struct sbull_dev *dev);
 extern const struct block_device_operations sbull_bio_fops;
 extern const struct block_device_operations sbull_mq_fops;
 extern const struct blk_mq_ops sbull_mq_ops;

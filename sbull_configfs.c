@@ -143,6 +143,25 @@ static int sbull_set_queue_depth(struct sbull_config *cfg,
 	return 0;
 }
 
+static ssize_t sbull_show_poll_queues(const struct sbull_config *cfg,
+				      char *page)
+{
+	return sprintf(page, "%u\n", cfg->poll_queues);
+}
+
+static int sbull_set_poll_queues(struct sbull_config *cfg,
+				 const char *where, const char *val)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 10, &n))
+		n = UINT_MAX;
+	if (sbull_check_poll_queues(where, n))
+		return -EINVAL;
+	cfg->poll_queues = n;
+	return 0;
+}
+
 static int sbull_set_bool(bool *b, const char *where, const char *name,
 			  const char *val)
 {
@@ -278,6 +297,7 @@ SBULL_SETTING(hardsect_size);
 SBULL_SETTING(request_mode);
 SBULL_SETTING(nr_hw_queues);
 SBULL_SETTING(queue_depth);
+SBULL_SETTING(poll_queues);
 SBULL_SETTING(read_only);
 SBULL_SETTING(legs);
 SBULL_SETTING(legs_init);
@@ -394,6 +414,7 @@ static struct configfs_attribute *sbull_node_attrs[] = {
 	&sbull_node_attr_request_mode,
 	&sbull_node_attr_nr_hw_queues,
 	&sbull_node_attr_queue_depth,
+	&sbull_node_attr_poll_queues,
 	&sbull_node_attr_read_only,
 	&sbull_node_attr_legs,
 	&sbull_node_attr_legs_init,

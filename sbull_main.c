@@ -78,6 +78,11 @@ static unsigned int queue_depth = 64;
 module_param(queue_depth, uint, 0444);
 MODULE_PARM_DESC(queue_depth, "blk-mq tags per hardware queue (default 64)");
 
+static unsigned int poll_queues;
+module_param(poll_queues, uint, 0444);
+MODULE_PARM_DESC(poll_queues,
+		 "blk-mq hardware queues for polled I/O, besides nr_hw_queues (default 0)");
+
 const char * const sbull_mode_names[] = {
 	[SBULL_RM_SIMPLE]	= "simple",
 	[SBULL_RM_MQ]		= "mq",
@@ -171,6 +176,22 @@ int sbull_check_queue_depth(const char *where, unsigned long n)
 	return -EINVAL;
 }
 
+/**
+ * sbull_check_poll_queues - check a number of poll hardware queues
+ * @where: "" for the module parameter, else the configfs directory
+ * @n: the number
+ *
+ * Return: 0 or -EINVAL.
+ */
+int sbull_check_poll_queues(const char *where, unsigned long n)
+{
+	if (n <= nr_cpu_ids)
+		return 0;
+	pr_err("%spoll_queues=%lu: accepted values are 0 (none) to %u\n",
+	       where, n, nr_cpu_ids);
+	return -EINVAL;
+}
+
 /* The most sectors per device that leaves all devices within RAM. */
 static unsigned long sbull_max_nsectors(void)
 {
@@ -187,7 +208,8 @@ static int __init sbull_check_params(void)
 	if (sbull_check_mode("", request_mode, &cfg->mode) ||
 	    sbull_check_hardsect_size("", hardsect_size) ||
 	    sbull_check_nr_hw_queues("", nr_hw_queues) ||
-	    sbull_check_queue_depth("", queue_depth))
+	    sbull_check_queue_depth("", queue_depth) ||
+	    sbull_check_poll_queues("", poll_queues))
 		return -EINVAL;
 	if (ndevices < 0 || ndevices > SBULL_MAX_DEVICES) {
 		pr_err("ndevices=%d: accepted values are 0 (disks made in configfs only) to %d\n",
@@ -210,6 +232,7 @@ static int __init sbull_check_params(void)
 	cfg->hardsect_size = hardsect_size;
 	cfg->nr_hw_queues = nr_hw_queues;
 	cfg->queue_depth = queue_depth;
+	cfg->poll_queues = poll_queues;
 	return sbull_legs_parse(ndevices);
 }
 
@@ -243,24 +266,35 @@ static struct gendisk *sbull_alloc_mq_disk(struct sbull_dev *dev,
 
 	set->ops = cfg->mode == SBULL_RM_SIMPLE ? &sbull_simple_ops :
 						  &sbull_mq_ops;
-	set->nr_hw_queues = cfg->nr_hw_queues ?: num_online_cpus();
+	/* Poll queues come after the others: see sbull_map_queues(). */
+	dev->poll_queues = cfg->poll_queues;
+	set->nr_hw_queues = (cfg->nr_hw_queues ?: num_online_cpus()) +
+			    cfg->poll_queues;
+	set->nr_maps = cfg->poll_queues ? HCTX_MAX_TYPES : 1;
 	set->queue_depth = cfg->queue_depth;
 	set->numa_node = NUMA_NO_NODE;
-	/* A mirrored write waits for its legs in the request's PDU. */
-	set->cmd_size = sizeof(struct sbull_mirror_io);
+	set->driver_data = dev;
+	set->cmd_size = sizeof(struct sbull_cmd);
 	/*
 	 * blk-mq gives a single-queue disk mq-deadline by default; a RAM disk
 	 * has no seek to save, so start with "none" whatever nr_hw_queues.
 	 */
 	set->flags = SBULL_MQ_F_SHOULD_MERGE | BLK_MQ_F_NO_SCHED_BY_DEFAULT;
-	err = blk_mq_alloc_tag_set(set);
+	err = sbull_hwqs_alloc(dev);
 	if (err)
 		return ERR_PTR(err);
+	err = blk_mq_alloc_tag_set(set);
+	if (err)
+		goto out_free_hwqs;
 
 	disk = sbull_compat_mq_alloc_disk(set, lim, dev);
-	if (IS_ERR(disk))
-		blk_mq_free_tag_set(set);
-	return disk;
+	if (!IS_ERR(disk))
+		return disk;
+	blk_mq_free_tag_set(set);
+	err = PTR_ERR(disk);
+out_free_hwqs:
+	kfree(dev->hwqs);
+	return ERR_PTR(err);
 }
 
 static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev,
@@ -297,6 +331,7 @@ static void sbull_free_device(struct sbull_dev *dev)
 	put_disk(dev->disk);
 	if (dev->mode != SBULL_RM_BIO)
 		blk_mq_free_tag_set(&dev->tag_set);
+	kfree(dev->hwqs);
 	sbull_mirror_destroy(dev);
 	sbull_stats_free(dev);
 	vfree(dev->data);

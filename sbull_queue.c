@@ -16,6 +16,17 @@
  * On a disk with mirror legs, a write that has reached the store is not
  * ended here but handed to the mirror (sbull_mirror.c), which ends it once
  * the legs have it too.
+ *
+ * A blk-mq disk may have poll queues (poll_queues): blk-mq sends them the
+ * polled I/O (io_uring's IORING_SETUP_IOPOLL, preadv2() with RWF_HIPRI),
+ * whose submitter then calls ->poll() until it is done. ->queue_rq() of a
+ * poll queue copies the data as any other, but leaves the request on its
+ * queue's poll_list for ->poll() to end, as a driver whose hardware had
+ * posted the completion would.
+ *
+ * Locking: the store is not locked (see sbull_xfer.c). Each hardware
+ * queue's poll_lock guards its poll_list; ->queue_rq() and ->poll() take
+ * it, both in process context.
  */
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
@@ -251,20 +262,43 @@ static blk_status_t sbull_do_request(struct sbull_dev *dev,
 static void sbull_rq_mirrored(struct sbull_mirror_io *mio,
 			      blk_status_t status)
 {
-	blk_mq_end_request(blk_mq_rq_from_pdu(mio), status);
+	struct sbull_cmd *cmd = container_of(mio, struct sbull_cmd, mio);
+
+	blk_mq_end_request(blk_mq_rq_from_pdu(cmd), status);
 }
 
-/* End the request, or let the legs end a write that reached the store. */
-static void sbull_end_request(struct sbull_dev *dev, struct request *rq,
+/* A request of a poll queue is done: ->poll() ends it. */
+static void sbull_poll_queue_add(struct blk_mq_hw_ctx *hctx,
+				 struct request *rq, blk_status_t status)
+{
+	struct sbull_hwq *hwq = hctx->driver_data;
+	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	cmd->status = status;
+	spin_lock(&hwq->poll_lock);
+	list_add_tail(&rq->queuelist, &hwq->poll_list);
+	spin_unlock(&hwq->poll_lock);
+}
+
+/*
+ * End the request; or let the legs end a write that reached the store, or
+ * ->poll() a request of a poll queue.
+ */
+static void sbull_end_request(struct blk_mq_hw_ctx *hctx,
+			      struct sbull_dev *dev, struct request *rq,
 			      blk_status_t status)
 {
-	struct sbull_mirror_io *mio = blk_mq_rq_to_pdu(rq);
+	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	if (status == BLK_STS_OK && sbull_mirror_takes(dev, req_op(rq))) {
-		sbull_mio_init(mio, dev, rq->cmd_flags, blk_rq_pos(rq),
+		sbull_mio_init(&cmd->mio, dev, rq->cmd_flags, blk_rq_pos(rq),
 			       blk_rq_sectors(rq), req_get_ioprio(rq),
 			       sbull_rq_mirrored);
-		sbull_mirror_write(mio);
+		sbull_mirror_write(&cmd->mio);
+		return;
+	}
+	if (hctx->type == HCTX_TYPE_POLL) {
+		sbull_poll_queue_add(hctx, rq, status);
 		return;
 	}
 	blk_mq_end_request(rq, status);
@@ -283,12 +317,103 @@ static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
 	sbull_count_request(dev, rq);
 	status = sbull_do_request(dev, rq, &nsegs);
 	sbull_count_io(dev, req_op(rq), nsegs, status);
-	sbull_end_request(dev, rq, status);
+	sbull_end_request(hctx, dev, rq, status);
 	return BLK_STS_OK;
+}
+
+/*
+ * End the requests that ->queue_rq() left on the poll queue, into the
+ * caller's batch where it has one. Return: how many were ended.
+ */
+static int sbull_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	struct sbull_hwq *hwq = hctx->driver_data;
+	struct sbull_dev *dev = hctx->queue->queuedata;
+	struct request *rq, *next;
+	LIST_HEAD(done);
+	int nr = 0;
+
+	spin_lock(&hwq->poll_lock);
+	list_splice_init(&hwq->poll_list, &done);
+	spin_unlock(&hwq->poll_lock);
+
+	list_for_each_entry_safe(rq, next, &done, queuelist) {
+		struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+		list_del_init(&rq->queuelist);
+		if (!blk_mq_add_to_batch(rq, iob, cmd->status != BLK_STS_OK,
+					 blk_mq_end_request_batch))
+			blk_mq_end_request(rq, cmd->status);
+		nr++;
+	}
+	this_cpu_add(dev->stats->polled, nr);
+	return nr;
+}
+
+/* Each hardware queue finds its struct sbull_hwq in ->driver_data. */
+static int sbull_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+			   unsigned int hctx_idx)
+{
+	struct sbull_dev *dev = data;
+
+	hctx->driver_data = &dev->hwqs[hctx_idx];
+	return 0;
+}
+
+/*
+ * The CPUs' queues for ordinary I/O first, then the poll queues; reads
+ * have no map of their own (null_blk's layout).
+ */
+static void sbull_map_queues(struct blk_mq_tag_set *set)
+{
+	struct sbull_dev *dev = set->driver_data;
+	unsigned int i, offset = 0;
+
+	for (i = 0; i < set->nr_maps; i++) {
+		struct blk_mq_queue_map *map = &set->map[i];
+
+		switch (i) {
+		case HCTX_TYPE_DEFAULT:
+			map->nr_queues = set->nr_hw_queues - dev->poll_queues;
+			break;
+		case HCTX_TYPE_POLL:
+			map->nr_queues = dev->poll_queues;
+			break;
+		default:
+			map->nr_queues = 0;
+			continue;
+		}
+		map->queue_offset = offset;
+		offset += map->nr_queues;
+		blk_mq_map_queues(map);
+	}
+}
+
+/**
+ * sbull_hwqs_alloc - give each hardware queue its struct sbull_hwq
+ * @dev: a blk-mq device whose tag set is filled in but not yet allocated
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int sbull_hwqs_alloc(struct sbull_dev *dev)
+{
+	unsigned int i, n = dev->tag_set.nr_hw_queues;
+
+	dev->hwqs = kcalloc(n, sizeof(*dev->hwqs), GFP_KERNEL);
+	if (!dev->hwqs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		spin_lock_init(&dev->hwqs[i].poll_lock);
+		INIT_LIST_HEAD(&dev->hwqs[i].poll_list);
+	}
+	return 0;
 }
 
 const struct blk_mq_ops sbull_mq_ops = {
 	.queue_rq	= sbull_queue_rq,
+	.poll		= sbull_poll,
+	.init_hctx	= sbull_init_hctx,
+	.map_queues	= sbull_map_queues,
 };
 
 /*
@@ -332,9 +457,11 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 	sbull_count_request(dev, rq);
 	/*
 	 * A write that goes to mirror legs must not complete before they have
-	 * it: it is copied whole and ended by the mirror, as in mq mode.
+	 * it: it is copied whole and ended by the mirror, as in mq mode. A
+	 * request of a poll queue is copied whole too, and ended by ->poll().
 	 */
 	if (sbull_rq_moves_data(rq) && !sbull_mirror_takes(dev, op) &&
+	    hctx->type != HCTX_TYPE_POLL &&
 	    sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq))) {
 		/* The request is gone once its last segment completes. */
 		sbull_count_io(dev, op, sbull_complete_by_segment(dev, rq),
@@ -343,12 +470,15 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 	}
 	status = sbull_do_request(dev, rq, &nsegs);
 	sbull_count_io(dev, op, nsegs, status);
-	sbull_end_request(dev, rq, status);
+	sbull_end_request(hctx, dev, rq, status);
 	return BLK_STS_OK;
 }
 
 const struct blk_mq_ops sbull_simple_ops = {
 	.queue_rq	= sbull_queue_rq_simple,
+	.poll		= sbull_poll,
+	.init_hctx	= sbull_init_hctx,
+	.map_queues	= sbull_map_queues,
 };
 
 /* EXERCISE 3 BEGIN: the blk-mq modes' block_device_operations */

@@ -78,6 +78,7 @@ SBULL_COUNTER_ATTR(flushes);
 SBULL_COUNTER_ATTR(discards);
 SBULL_COUNTER_ATTR(write_zeroes);
 SBULL_COUNTER_ATTR(errors);
+SBULL_COUNTER_ATTR(polled);
 
 /*
  * One line per bucket: its upper bound and its count. Bucket i holds what
@@ -162,6 +163,7 @@ static struct attribute *sbull_attrs[] = {
 	&sbull_attr_discards.dattr.attr,
 	&sbull_attr_write_zeroes.dattr.attr,
 	&sbull_attr_errors.dattr.attr,
+	&sbull_attr_polled.dattr.attr,
 	&dev_attr_nsegs_hist.attr,
 	&dev_attr_segsize_hist.attr,
 	&dev_attr_reset.attr,

@@ -33,6 +33,7 @@
  * @discards: discard operations received
  * @write_zeroes: write-zeroes operations received
  * @errors: bios or requests that sbull failed
+ * @polled: requests of poll queues, ended by ->poll()
  * @nsegs_hist: bios (bio mode) or requests by number of segments
  * @segsize_hist: segments by size
  */
@@ -46,6 +47,7 @@ struct sbull_stats {
 	u64 discards;
 	u64 write_zeroes;
 	u64 errors;
+	u64 polled;
 	u64 nsegs_hist[SBULL_NSEGS_BUCKETS];
 	u64 segsize_hist[SBULL_SEGSIZE_BUCKETS];
 };

@@ -20,6 +20,7 @@ run_mode() {
 	run_case load "$m" 4096
 	run_case load "$m" 4096 2048
 	[ "$m" = bio ] || run_case mq-params "$m"
+	[ "$m" = bio ] || run_case poll "$m"
 	run_case nowait "$m"
 	run_case ext4 "$m"
 	run_case fio-verify "$m" --bs=512 --ioengine=libaio --direct=1
@@ -47,7 +48,7 @@ for n in 0 1 2; do
 done
 for p in request_mode=bogus hardsect_size=3000 hardsect_size=256 nsectors=0 \
 	nsectors=1000000000000 ndevices=-1 ndevices=27 nr_hw_queues=100000 \
-	queue_depth=0 sbull_major=4096; do
+	queue_depth=0 poll_queues=100000 sbull_major=4096; do
 	run_case bad-param "$p"
 done
 run_case configfs

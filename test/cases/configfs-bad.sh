@@ -19,6 +19,7 @@ bad_values=(
 	"request_mode request_mode=bogus"
 	"nr_hw_queues nr_hw_queues=100000"
 	"queue_depth queue_depth=0"
+	"poll_queues poll_queues=100000"
 	"read_only read_only=maybe"
 	"legs legs=/dev/vdb,,/dev/vdc"
 	"legs legs=1,2,3,4,5,6,7,8,9"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Case: poll queues: io_uring hipri and pvsync2 hipri I/O is ended by ->poll(), verified; other I/O never is
+# A configfs disk in MODE (mq or simple) with one hardware queue and one
+# poll queue: /sys/block/.../queue/io_poll reads 1 and there are two
+# hardware queues. Polled I/O as blktests' block/007 makes it, with
+# io_poll_delay -1 (classic polling; where the kernel still has it, 0 for
+# hybrid too): fio's pvsync2 engine with hipri writes 4 MiB with crc32c
+# checks and reads them back verified, and so does io_uring with hipri
+# (IORING_SETUP_IOPOLL). Every one of those requests was ended by ->poll():
+# the disk's polled counter grows by their number at least. Then libaio
+# I/O leaves polled unchanged: only polled I/O reaches the poll queue.
+# Usage: poll.sh MODE
+set -euo pipefail
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+mode=$1
+modprobe sbull ndevices=0 || fail "modprobe sbull ndevices=0"
+dev=$(cfs_create p request_mode="$mode" size=16M nr_hw_queues=1 poll_queues=1)
+sys=/sys/block/${dev#/dev/}
+[ "$(cat "$sys/queue/io_poll")" = 1 ] || fail "io_poll reads $(cat "$sys/queue/io_poll")"
+[ "$(find "$sys/mq" -mindepth 1 -maxdepth 1 | wc -l)" = 2 ] ||
+	fail "expected 2 hardware queues: $(ls "$sys/mq")"
+
+# 4 MiB in 4 KiB blocks, written and read back verified with fio options
+# "$@": 2048 requests of writes, the reads fewer where blk-mq merges them.
+# With $1 "polled", every request is ended by ->poll().
+hipri_run() {
+	local before after requests polled=$1
+	shift
+	requests=$(cat "$sys/sbull/requests")
+	before=$(cat "$sys/sbull/polled")
+	# hipri is an option of the engine: after it.
+	fio --name=poll --filename="$dev" --rw=randwrite --bs=4k --size=4m \
+		--direct=1 --verify=crc32c --verify_fatal=1 \
+		--verify_state_save=0 "$@" --hipri=1 >/tmp/fio.out 2>&1 ||
+		{ cat /tmp/fio.out >&2; fail "fio $*"; }
+	grep -q 'err= 0' /tmp/fio.out || fail "fio $*: errors"
+	after=$(cat "$sys/sbull/polled")
+	requests=$(($(cat "$sys/sbull/requests") - requests))
+	echo "# $*: $((after - before)) of $requests requests ended by ->poll()"
+	[ "$polled" != polled ] ||
+		{ [ $((after - before)) = "$requests" ] && [ "$requests" -ge 1024 ]; } ||
+		fail "fio $*: $((after - before)) of $requests requests ended by ->poll(), expected all, 1024 at least"
+}
+
+for delay in -1 0; do
+	if ! echo "$delay" >"$sys/queue/io_poll_delay" 2>/dev/null; then
+		echo "# io_poll_delay=$delay: not taken by this kernel (no hybrid polling)"
+		continue
+	fi
+	hipri_run any --ioengine=pvsync2
+done
+hipri_run polled --ioengine=io_uring --iodepth=16
+
+before=$(cat "$sys/sbull/polled")
+fio --name=plain --filename="$dev" --rw=randrw --bs=4k --size=4m --direct=1 \
+	--ioengine=libaio --iodepth=16 >/tmp/fio.out 2>&1 || fail "fio libaio"
+[ "$(cat "$sys/sbull/polled")" = "$before" ] ||
+	fail "libaio I/O was ended by ->poll(): polled $before, then $(cat "$sys/sbull/polled")"
+cfs_remove p
+unload_sbull
