@@ -14,6 +14,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/hrtimer.h>
 #include <linux/types.h>
 
 #include "sbull_mirror.h"
@@ -29,6 +30,7 @@ enum sbull_mode {
 };
 
 struct sbull_stats;
+struct sbull_inject;
 
 /**
  * struct sbull_config - what a disk is made of, fixed while it exists
@@ -41,6 +43,7 @@ struct sbull_stats;
  * @read_only: the disk cannot be opened for writing
  * @legs_init: initialise @legs, which must carry no sbull header
  * @legs: the mirror legs, "DEV[:START]" separated by commas, or NULL
+ * @inject: faults and delays to inject (a configfs directory's), or NULL
  *
  * The module parameters give one to the disks made at load, and the
  * defaults of a disk made in configfs, which edits its own.
@@ -55,13 +58,14 @@ struct sbull_config {
 	bool read_only;
 	bool legs_init;
 	char *legs;
+	struct sbull_inject *inject;
 };
 
 /**
  * struct sbull_hwq - what sbull keeps for each blk-mq hardware queue
  * @poll_lock: guards @poll_list; taken in process context only, by
- *	       ->queue_rq() and ->poll()
- * @poll_list: requests of a poll queue, done, for ->poll() to end
+ *	       ->queue_rq(), ->poll() and ->timeout()
+ * @poll_list: polled requests, done, for ->poll() to end
  */
 struct sbull_hwq {
 	spinlock_t poll_lock;
@@ -71,11 +75,18 @@ struct sbull_hwq {
 /**
  * struct sbull_cmd - what blk-mq keeps for sbull in each request (its PDU)
  * @mio: a write that the mirror's legs must have before it ends
- * @status: how a request of a poll queue ended, for ->poll()
+ * @timer: ends the request after an injected delay
+ * @status: how the request ended, for @timer or ->poll()
+ * @deadline: a polled request: when ->poll() may end it
+ * @on_poll_list: a polled request, done, waits on its queue's poll_list;
+ *		  under its poll_lock
  */
 struct sbull_cmd {
 	struct sbull_mirror_io mio;
+	struct hrtimer timer;
 	blk_status_t status;
+	u64 deadline;
+	bool on_poll_list;
 };
 
 /**
@@ -89,6 +100,8 @@ struct sbull_cmd {
  * @mode: the request path serving the disk
  * @stats: per-CPU counters, see sbull_stats.h
  * @mirror: the legs that keep a copy of the store, see sbull_mirror.h
+ * @inject: faults and delays injected, see sbull_inject.h; or NULL
+ * @delayed: bios whose end an injected delay holds (bio mode)
  * @index: the disk's letter, 0 for sbulla, and its minors' sixteenth
  * @claimed: being removed: opens fail; under the disk's open_mutex
  */
@@ -102,6 +115,8 @@ struct sbull_dev {
 	enum sbull_mode mode;
 	struct sbull_stats __percpu *stats;
 	struct sbull_mirror mirror;
+	struct sbull_inject *inject;
+	atomic_t delayed;
 	int index;
 	bool claimed;
 };

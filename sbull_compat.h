@@ -18,6 +18,7 @@
 #include <linux/dm-io.h>
 #include <linux/err.h>
 #include <linux/file.h>
+#include <linux/hrtimer.h>
 
 #include "sbull_mirror.h"
 
@@ -133,6 +134,21 @@ static inline void sbull_unfreeze_queue(struct request_queue *q,
 #else
 #define sbull_getgeo_arg		block_device
 #define sbull_getgeo_disk(arg)		((arg)->bd_disk)
+#endif
+
+/* 6.13 sets an hrtimer up with its callback in one call. */
+#ifdef SBULL_HAVE_HRTIMER_SETUP
+#define sbull_hrtimer_setup(timer, fn, clock, mode)	\
+	hrtimer_setup(timer, fn, clock, mode)
+#else
+static inline void
+sbull_hrtimer_setup(struct hrtimer *timer,
+		    enum hrtimer_restart (*fn)(struct hrtimer *),
+		    clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+}
 #endif
 
 /* 6.5 hands ->open() the gendisk and a blk_mode_t. */

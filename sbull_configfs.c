@@ -8,6 +8,9 @@
  *   echo 0 > .../NAME/power                 removes it (EBUSY while it is open)
  *   rmdir .../NAME                          (EBUSY while powered)
  *
+ * badblocks, completion_nsec and mbps (sbull_inject.c) change at any time:
+ * the disk keeps its data while it fails or slows down on demand.
+ *
  * A powered directory depends on itself (configfs_depend_item_unlocked()),
  * so that configfs refuses its rmdir: a disk is removed only by power=0,
  * which can refuse. configfs holds the module while a directory exists.
@@ -24,17 +27,20 @@
 #include <linux/string.h>
 
 #include "sbull.h"
+#include "sbull_inject.h"
 
 /**
  * struct sbull_node - a directory of /sys/kernel/config/sbull
  * @item: its configfs item
  * @cfg: the settings of its disk
  * @dev: the disk, while powered; else NULL
+ * @inject: what is injected into its I/O, powered or not
  */
 struct sbull_node {
 	struct config_item item;
 	struct sbull_config cfg;
 	struct sbull_dev *dev;
+	struct sbull_inject inject;
 };
 
 static DEFINE_MUTEX(sbull_configfs_lock);
@@ -302,17 +308,108 @@ SBULL_SETTING(read_only);
 SBULL_SETTING(legs);
 SBULL_SETTING(legs_init);
 
+/* ---- injection: at any time ------------------------------------------- */
+
+static ssize_t sbull_node_badblocks_show(struct config_item *item,
+					 char *page)
+{
+	return sbull_inject_show_badblocks(&to_sbull_node(item)->inject, page);
+}
+
+static ssize_t sbull_node_badblocks_store(struct config_item *item,
+					  const char *page, size_t count)
+{
+	char where[CONFIGFS_ITEM_NAME_LEN + 16];
+	char *val = kstrndup(page, count, GFP_KERNEL);
+	int err;
+
+	if (!val)
+		return -ENOMEM;
+	sbull_node_where(item, where, sizeof(where));
+	err = sbull_inject_set_badblocks(&to_sbull_node(item)->inject, where,
+					 strim(val));
+	kfree(val);
+	return err ?: count;
+}
+
+CONFIGFS_ATTR(sbull_node_, badblocks);
+
+/* A number from 0 to @max for an injection setting; one line if not. */
+static int sbull_parse_u64(struct config_item *item, const char *name,
+			   const char *page, u64 max, u64 *n)
+{
+	char where[CONFIGFS_ITEM_NAME_LEN + 16];
+
+	if (!kstrtou64(page, 10, n) && *n <= max)
+		return 0;
+	sbull_node_where(item, where, sizeof(where));
+	pr_err("%s%s=%.*s: accepted values are 0 (none) to %llu\n", where,
+	       name, (int)strcspn(page, "\n"), page, max);
+	return -EINVAL;
+}
+
+static ssize_t sbull_node_completion_nsec_show(struct config_item *item,
+					       char *page)
+{
+	return sprintf(page, "%llu\n",
+		       READ_ONCE(to_sbull_node(item)->inject.completion_nsec));
+}
+
+static ssize_t sbull_node_completion_nsec_store(struct config_item *item,
+						const char *page,
+						size_t count)
+{
+	u64 n;
+	int err = sbull_parse_u64(item, "completion_nsec", page,
+				  SBULL_MAX_COMPLETION_NSEC, &n);
+
+	if (!err)
+		WRITE_ONCE(to_sbull_node(item)->inject.completion_nsec, n);
+	return err ?: count;
+}
+
+CONFIGFS_ATTR(sbull_node_, completion_nsec);
+
+static ssize_t sbull_node_mbps_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%u\n", READ_ONCE(to_sbull_node(item)->inject.mbps));
+}
+
+static ssize_t sbull_node_mbps_store(struct config_item *item,
+				     const char *page, size_t count)
+{
+	u64 n;
+	int err = sbull_parse_u64(item, "mbps", page, SBULL_MAX_MBPS, &n);
+
+	if (!err)
+		WRITE_ONCE(to_sbull_node(item)->inject.mbps, n);
+	return err ?: count;
+}
+
+CONFIGFS_ATTR(sbull_node_, mbps);
+
 /* ---- power and disk_name ---------------------------------------------- */
 
-/* What no single setting can check: the size against the block size. */
+/*
+ * What no single setting can check. The store must fit in the memory
+ * available now and leave the system an eighth of its RAM: a disk made at
+ * run time must not push others' allocations into the OOM killer.
+ */
 static int sbull_check_config(const struct sbull_config *cfg,
 			      const char *where)
 {
 	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
+	u64 avail = (u64)max(si_mem_available(), 0L) << PAGE_SHIFT;
+	u64 room = avail > ram / 8 ? avail - ram / 8 : 0;
 
-	if (cfg->size % cfg->hardsect_size || cfg->size > ram) {
-		pr_err("%ssize=%llu: accepted values are multiples of hardsect_size (%u) up to the RAM, %llu bytes\n",
-		       where, cfg->size, cfg->hardsect_size, ram);
+	if (cfg->size % cfg->hardsect_size || cfg->size > room) {
+		pr_err("%ssize=%llu: accepted values are multiples of hardsect_size (%u) up to the memory available less an eighth of RAM, %llu bytes now\n",
+		       where, cfg->size, cfg->hardsect_size, room);
+		return -EINVAL;
+	}
+	if (cfg->poll_queues && cfg->mode == SBULL_RM_BIO) {
+		pr_err("%spoll_queues=%u: accepted values are 0 with request_mode=bio, which has no hardware queue to poll\n",
+		       where, cfg->poll_queues);
 		return -EINVAL;
 	}
 	return 0;
@@ -418,6 +515,9 @@ static struct configfs_attribute *sbull_node_attrs[] = {
 	&sbull_node_attr_read_only,
 	&sbull_node_attr_legs,
 	&sbull_node_attr_legs_init,
+	&sbull_node_attr_badblocks,
+	&sbull_node_attr_completion_nsec,
+	&sbull_node_attr_mbps,
 	&sbull_node_attr_power,
 	&sbull_node_attr_disk_name,
 	NULL,
@@ -431,6 +531,7 @@ static void sbull_node_release(struct config_item *item)
 	struct sbull_node *node = to_sbull_node(item);
 
 	kfree(node->cfg.legs);
+	sbull_inject_free(&node->inject);
 	kfree(node);
 }
 
@@ -453,6 +554,8 @@ static struct config_item *sbull_make_node(struct config_group *group,
 	if (!node)
 		return ERR_PTR(-ENOMEM);
 	sbull_config_defaults(&node->cfg);
+	sbull_inject_init(&node->inject);
+	node->cfg.inject = &node->inject;
 	config_item_init_type_name(&node->item, name, &sbull_node_type);
 	return &node->item;
 }

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/wait_bit.h>
 
 #include "sbull.h"
 #include "sbull_compat.h"
@@ -92,6 +93,7 @@ const char * const sbull_mode_names[] = {
 /* The disks made at load; configfs owns the others. */
 static struct sbull_dev **sbull_devs;
 static struct sbull_config sbull_param_config;
+static bool sbull_configfs_registered;
 /* The disks' letters, sbulla to sbullz, wherever they are made. */
 static DEFINE_IDA(sbull_index_ida);
 
@@ -228,6 +230,11 @@ static int __init sbull_check_params(void)
 		       sbull_major, BLKDEV_MAJOR_MAX - 1);
 		return -EINVAL;
 	}
+	if (poll_queues && cfg->mode == SBULL_RM_BIO) {
+		pr_err("poll_queues=%u: accepted values are 0 with request_mode=bio, which has no hardware queue to poll\n",
+		       poll_queues);
+		return -EINVAL;
+	}
 	cfg->size = (u64)nsectors * hardsect_size;
 	cfg->hardsect_size = hardsect_size;
 	cfg->nr_hw_queues = nr_hw_queues;
@@ -327,6 +334,8 @@ static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev,
 /* Undo sbull_setup_device(). */
 static void sbull_free_device(struct sbull_dev *dev)
 {
+	/* del_gendisk() waits for requests, not for bio mode's bios. */
+	wait_var_event(&dev->delayed, !atomic_read(&dev->delayed));
 	sbull_legs_stop(dev);
 	put_disk(dev->disk);
 	if (dev->mode != SBULL_RM_BIO)
@@ -350,6 +359,7 @@ static struct sbull_dev *sbull_alloc_device(const struct sbull_config *cfg,
 		return ERR_PTR(-ENOMEM);
 	dev->size = cfg->size;
 	dev->mode = cfg->mode;
+	dev->inject = cfg->inject;
 	dev->data = __vmalloc(dev->size, SBULL_STORE_GFP);
 	if (!dev->data) {
 		/* @where is "" for the parameters, which give nsectors. */
@@ -570,18 +580,20 @@ static int __init sbull_init(void)
 	err = sbull_create_param_disks();
 	if (err)
 		goto out_queue_exit;
-	/* Last: from here on, configfs may make disks. */
-	err = sbull_configfs_init();
-	if (err)
-		goto out_remove;
+	/*
+	 * Last: from here on, configfs may make disks. The disks above are
+	 * live, and failing the load now is a hazard (see
+	 * sbull_create_param_disks()): without configfs, sbull goes on.
+	 */
+	sbull_configfs_registered = !sbull_configfs_init();
+	if (!sbull_configfs_registered)
+		pr_err("configfs: cannot register /sys/kernel/config/sbull; only the disks of the parameters exist\n");
 
 	pr_info("%d device(s) of %lu sectors of %d bytes, request_mode=%s\n",
 		ndevices, nsectors, hardsect_size,
 		sbull_mode_names[sbull_param_config.mode]);
 	return 0;
 
-out_remove:
-	sbull_remove_param_disks();
 out_queue_exit:
 	sbull_queue_exit();
 out_unregister:
@@ -592,7 +604,8 @@ out_unregister:
 /* configfs holds the module while it has a directory: none is left. */
 static void __exit sbull_exit(void)
 {
-	sbull_configfs_exit();
+	if (sbull_configfs_registered)
+		sbull_configfs_exit();
 	sbull_remove_param_disks();
 	sbull_queue_exit();
 	unregister_blkdev(sbull_major, "sbull");

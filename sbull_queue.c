@@ -24,9 +24,16 @@
  * queue's poll_list for ->poll() to end, as a driver whose hardware had
  * posted the completion would.
  *
+ * A disk made in configfs may have faults and delays injected
+ * (sbull_inject.h): an I/O that touches a bad range fails before anything
+ * is copied, and a delayed one is copied at once but ended by an hrtimer,
+ * in hard interrupt context: a request's timer is in its PDU, a bio's in
+ * the struct sbull_bio_io it then takes from the pool.
+ *
  * Locking: the store is not locked (see sbull_xfer.c). Each hardware
- * queue's poll_lock guards its poll_list; ->queue_rq() and ->poll() take
- * it, both in process context.
+ * queue's poll_lock guards its poll_list and the on_poll_list of the
+ * requests on it; ->queue_rq(), ->poll() and ->timeout() take it, all in
+ * process context. Whichever takes a request off the list ends it.
  */
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
@@ -35,6 +42,7 @@
 
 #include "sbull.h"
 #include "sbull_compat.h"
+#include "sbull_inject.h"
 #include "sbull_stats.h"
 #include "sbull_trace.h"
 
@@ -79,10 +87,15 @@ static void sbull_mio_init(struct sbull_mirror_io *mio, struct sbull_dev *dev,
 
 /* ---- bio mode ---------------------------------------------------------- */
 
-/* A bio has no room for the driver: the mirror's part comes from a pool. */
+/*
+ * A bio has no room for the driver: what a bio needs that ends later than
+ * ->submit_bio(), for the mirror or after a delay, comes from a pool.
+ */
 struct sbull_bio_io {
 	struct sbull_mirror_io mio;
 	struct bio *bio;
+	struct sbull_dev *dev;
+	struct hrtimer timer;
 };
 
 static mempool_t sbull_bio_io_pool;
@@ -106,6 +119,40 @@ void sbull_queue_exit(void)
 	mempool_exit(&sbull_bio_io_pool);
 }
 
+static enum hrtimer_restart sbull_bio_timer_fn(struct hrtimer *timer)
+{
+	struct sbull_bio_io *bio_io = container_of(timer, struct sbull_bio_io,
+						   timer);
+	struct sbull_dev *dev = bio_io->dev;
+	struct bio *bio = bio_io->bio;
+
+	mempool_free(bio_io, &sbull_bio_io_pool);
+	bio_endio(bio);
+	if (atomic_dec_and_test(&dev->delayed))
+		wake_up_var(&dev->delayed);
+	return HRTIMER_NORESTART;
+}
+
+/* End @bio now, or when sbull_inject_delay() says; @bio_io is freed. */
+static void sbull_bio_end(struct sbull_dev *dev, struct bio *bio,
+			  struct sbull_bio_io *bio_io)
+{
+	u64 ns = bio_io ? sbull_inject_delay(dev, bio->bi_iter.bi_size) : 0;
+
+	if (!ns) {
+		if (bio_io)
+			mempool_free(bio_io, &sbull_bio_io_pool);
+		bio_endio(bio);
+		return;
+	}
+	bio_io->bio = bio;
+	bio_io->dev = dev;
+	atomic_inc(&dev->delayed);
+	sbull_hrtimer_setup(&bio_io->timer, sbull_bio_timer_fn,
+			    CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_start(&bio_io->timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
+}
+
 static void sbull_bio_mirrored(struct sbull_mirror_io *mio,
 			       blk_status_t status)
 {
@@ -113,9 +160,8 @@ static void sbull_bio_mirrored(struct sbull_mirror_io *mio,
 						   mio);
 	struct bio *bio = bio_io->bio;
 
-	mempool_free(bio_io, &sbull_bio_io_pool);
 	bio->bi_status = status;
-	bio_endio(bio);
+	sbull_bio_end(mio->dev, bio, bio_io);
 }
 
 /* The pool may sleep for memory, which a REQ_NOWAIT bio forbids. */
@@ -149,7 +195,8 @@ static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio,
 
 	if (!sbull_in_range(dev, sector, bio_sectors(bio)))
 		return BLK_STS_IOERR;
-	if (sbull_mirror_may_write(dev, bio_op(bio)))
+	if (sbull_mirror_may_write(dev, bio_op(bio)) ||
+	    sbull_inject_fails(dev, bio_op(bio), sector, bio_sectors(bio)))
 		return BLK_STS_IOERR;
 
 	switch (bio_op(bio)) {
@@ -184,7 +231,7 @@ static void sbull_submit_bio(struct bio *bio)
 	this_cpu_inc(dev->stats->bios);
 	if (bio->bi_opf & REQ_PREFLUSH)
 		this_cpu_inc(dev->stats->flushes);
-	if (sbull_mirror_takes(dev, bio_op(bio))) {
+	if (sbull_mirror_takes(dev, bio_op(bio)) || sbull_inject_delays(dev)) {
 		bio_io = sbull_bio_io_alloc(bio);
 		if (!bio_io) {
 			bio_wouldblock_error(bio);
@@ -193,7 +240,8 @@ static void sbull_submit_bio(struct bio *bio)
 	}
 	bio->bi_status = sbull_do_bio(dev, bio, &nsegs);
 	sbull_count_io(dev, bio_op(bio), nsegs, bio->bi_status);
-	if (bio_io && bio->bi_status == BLK_STS_OK) {
+	if (bio_io && bio->bi_status == BLK_STS_OK &&
+	    sbull_mirror_takes(dev, bio_op(bio))) {
 		bio_io->bio = bio;
 		sbull_mio_init(&bio_io->mio, dev, bio->bi_opf,
 			       bio->bi_iter.bi_sector, bio_sectors(bio),
@@ -201,9 +249,7 @@ static void sbull_submit_bio(struct bio *bio)
 		sbull_mirror_write(&bio_io->mio);
 		return;
 	}
-	if (bio_io)
-		mempool_free(bio_io, &sbull_bio_io_pool);
-	bio_endio(bio);
+	sbull_bio_end(dev, bio, bio_io);
 }
 
 const struct block_device_operations sbull_bio_fops = {
@@ -244,7 +290,9 @@ static blk_status_t sbull_do_request(struct sbull_dev *dev,
 	if (req_op(rq) != REQ_OP_FLUSH &&
 	    !sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq)))
 		return BLK_STS_IOERR;
-	if (sbull_mirror_may_write(dev, req_op(rq)))
+	if (sbull_mirror_may_write(dev, req_op(rq)) ||
+	    sbull_inject_fails(dev, req_op(rq), blk_rq_pos(rq),
+			       blk_rq_sectors(rq)))
 		return BLK_STS_IOERR;
 	if (!sbull_rq_moves_data(rq))
 		return sbull_do_nodata(dev, req_op(rq), blk_rq_pos(rq),
@@ -259,30 +307,71 @@ static blk_status_t sbull_do_request(struct sbull_dev *dev,
 	return BLK_STS_OK;
 }
 
+static enum hrtimer_restart sbull_rq_timer_fn(struct hrtimer *timer)
+{
+	struct sbull_cmd *cmd = container_of(timer, struct sbull_cmd, timer);
+
+	blk_mq_end_request(blk_mq_rq_from_pdu(cmd), cmd->status);
+	return HRTIMER_NORESTART;
+}
+
+/* End @rq now, or when sbull_inject_delay() says. */
+static void sbull_rq_end(struct sbull_dev *dev, struct request *rq,
+			 blk_status_t status)
+{
+	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	u64 ns = sbull_inject_delay(dev, blk_rq_bytes(rq));
+
+	if (!ns) {
+		blk_mq_end_request(rq, status);
+		return;
+	}
+	cmd->status = status;
+	/*
+	 * Set up at each use, as the bio's: the hrtimer core touches no timer
+	 * after a callback that returned HRTIMER_NORESTART, which the last
+	 * user's did, ending the request.
+	 */
+	sbull_hrtimer_setup(&cmd->timer, sbull_rq_timer_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL);
+	hrtimer_start(&cmd->timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
+}
+
 static void sbull_rq_mirrored(struct sbull_mirror_io *mio,
 			      blk_status_t status)
 {
 	struct sbull_cmd *cmd = container_of(mio, struct sbull_cmd, mio);
 
-	blk_mq_end_request(blk_mq_rq_from_pdu(cmd), status);
+	sbull_rq_end(mio->dev, blk_mq_rq_from_pdu(cmd), status);
 }
 
-/* A request of a poll queue is done: ->poll() ends it. */
+/*
+ * A request of a poll queue is done: ->poll() ends it, once any injected
+ * delay has passed.
+ */
 static void sbull_poll_queue_add(struct blk_mq_hw_ctx *hctx,
-				 struct request *rq, blk_status_t status)
+				 struct sbull_dev *dev, struct request *rq,
+				 blk_status_t status)
 {
 	struct sbull_hwq *hwq = hctx->driver_data;
 	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	cmd->status = status;
+	cmd->deadline = 0;
+	if (sbull_inject_delays(dev))
+		cmd->deadline = ktime_get_ns() +
+				sbull_inject_delay(dev, blk_rq_bytes(rq));
 	spin_lock(&hwq->poll_lock);
 	list_add_tail(&rq->queuelist, &hwq->poll_list);
+	cmd->on_poll_list = true;
 	spin_unlock(&hwq->poll_lock);
 }
 
 /*
  * End the request; or let the legs end a write that reached the store, or
- * ->poll() a request of a poll queue.
+ * ->poll() a polled request. That is decided by the request, not by its
+ * queue: blk-mq may put a request nobody polls for, such as the flush of
+ * a polled write, on a poll queue.
  */
 static void sbull_end_request(struct blk_mq_hw_ctx *hctx,
 			      struct sbull_dev *dev, struct request *rq,
@@ -297,11 +386,11 @@ static void sbull_end_request(struct blk_mq_hw_ctx *hctx,
 		sbull_mirror_write(&cmd->mio);
 		return;
 	}
-	if (hctx->type == HCTX_TYPE_POLL) {
-		sbull_poll_queue_add(hctx, rq, status);
+	if (rq->cmd_flags & REQ_POLLED) {
+		sbull_poll_queue_add(hctx, dev, rq, status);
 		return;
 	}
-	blk_mq_end_request(rq, status);
+	sbull_rq_end(dev, rq, status);
 }
 
 static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -322,19 +411,28 @@ static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
 }
 
 /*
- * End the requests that ->queue_rq() left on the poll queue, into the
- * caller's batch where it has one. Return: how many were ended.
+ * End the requests that ->queue_rq() left on the poll queue and whose
+ * time has come, into the caller's batch where it has one; the others go
+ * back. Return: how many were ended.
  */
 static int sbull_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 {
 	struct sbull_hwq *hwq = hctx->driver_data;
 	struct sbull_dev *dev = hctx->queue->queuedata;
 	struct request *rq, *next;
+	u64 now = ktime_get_ns();
 	LIST_HEAD(done);
 	int nr = 0;
 
 	spin_lock(&hwq->poll_lock);
-	list_splice_init(&hwq->poll_list, &done);
+	list_for_each_entry_safe(rq, next, &hwq->poll_list, queuelist) {
+		struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+		if (cmd->deadline > now)
+			continue;
+		list_move_tail(&rq->queuelist, &done);
+		cmd->on_poll_list = false;
+	}
 	spin_unlock(&hwq->poll_lock);
 
 	list_for_each_entry_safe(rq, next, &done, queuelist) {
@@ -349,6 +447,33 @@ static int sbull_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	this_cpu_add(dev->stats->polled, nr);
 	return nr;
 }
+
+/*
+ * blk-mq's timeout: a polled request waits for a submitter that may have
+ * stopped polling (a stopped process; an io_uring submit without
+ * GETEVENTS). A queue freeze would then wait for ever: end it as ->poll()
+ * would have. Any other request is ended by an hrtimer or by the mirror,
+ * which have no time limit: let it run. Process context (the timeout work).
+ */
+static enum blk_eh_timer_return sbull_timeout(struct request *rq)
+{
+	struct sbull_hwq *hwq = rq->mq_hctx->driver_data;
+	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	bool stranded;
+
+	spin_lock(&hwq->poll_lock);
+	stranded = cmd->on_poll_list;
+	if (stranded) {
+		list_del_init(&rq->queuelist);
+		cmd->on_poll_list = false;
+	}
+	spin_unlock(&hwq->poll_lock);
+	if (!stranded)
+		return BLK_EH_RESET_TIMER;
+	blk_mq_end_request(rq, cmd->status);
+	return BLK_EH_DONE;
+}
+
 
 /* Each hardware queue finds its struct sbull_hwq in ->driver_data. */
 static int sbull_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
@@ -369,6 +494,14 @@ static void sbull_map_queues(struct blk_mq_tag_set *set)
 	struct sbull_dev *dev = set->driver_data;
 	unsigned int i, offset = 0;
 
+	/* blk-mq gave fewer queues or maps (a kdump kernel): no polling. */
+	if (set->nr_maps <= HCTX_TYPE_POLL ||
+	    set->nr_hw_queues <= dev->poll_queues) {
+		set->map[HCTX_TYPE_DEFAULT].nr_queues = set->nr_hw_queues;
+		set->map[HCTX_TYPE_DEFAULT].queue_offset = 0;
+		blk_mq_map_queues(&set->map[HCTX_TYPE_DEFAULT]);
+		return;
+	}
 	for (i = 0; i < set->nr_maps; i++) {
 		struct blk_mq_queue_map *map = &set->map[i];
 
@@ -412,6 +545,7 @@ int sbull_hwqs_alloc(struct sbull_dev *dev)
 const struct blk_mq_ops sbull_mq_ops = {
 	.queue_rq	= sbull_queue_rq,
 	.poll		= sbull_poll,
+	.timeout	= sbull_timeout,
 	.init_hctx	= sbull_init_hctx,
 	.map_queues	= sbull_map_queues,
 };
@@ -457,11 +591,12 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 	sbull_count_request(dev, rq);
 	/*
 	 * A write that goes to mirror legs must not complete before they have
-	 * it: it is copied whole and ended by the mirror, as in mq mode. A
-	 * request of a poll queue is copied whole too, and ended by ->poll().
+	 * it: it is copied whole and ended by the mirror, as in mq mode. So
+	 * is a polled request, ended by ->poll(), and every request while
+	 * faults or delays are injected.
 	 */
 	if (sbull_rq_moves_data(rq) && !sbull_mirror_takes(dev, op) &&
-	    hctx->type != HCTX_TYPE_POLL &&
+	    !(rq->cmd_flags & REQ_POLLED) && !sbull_inject_on(dev) &&
 	    sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq))) {
 		/* The request is gone once its last segment completes. */
 		sbull_count_io(dev, op, sbull_complete_by_segment(dev, rq),
@@ -477,6 +612,7 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 const struct blk_mq_ops sbull_simple_ops = {
 	.queue_rq	= sbull_queue_rq_simple,
 	.poll		= sbull_poll,
+	.timeout	= sbull_timeout,
 	.init_hctx	= sbull_init_hctx,
 	.map_queues	= sbull_map_queues,
 };

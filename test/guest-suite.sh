@@ -21,6 +21,7 @@ run_mode() {
 	run_case load "$m" 4096 2048
 	[ "$m" = bio ] || run_case mq-params "$m"
 	[ "$m" = bio ] || run_case poll "$m"
+	run_case inject "$m"
 	run_case nowait "$m"
 	run_case ext4 "$m"
 	run_case fio-verify "$m" --bs=512 --ioengine=libaio --direct=1

@@ -26,6 +26,9 @@ bad_values=(
 	"power power=2"
 	"size hardsect_size=4096 size=1000 power=1"
 	"legs legs=/dev/nope power=1"
+	"poll_queues request_mode=bio poll_queues=1 power=1"
+	# All the memory available now: more than a disk may take.
+	"size size=$(awk '/^MemAvailable:/ { print $2 * 1024 }' /proc/meminfo) power=1"
 )
 
 dir=$SBULL_CFS/bad

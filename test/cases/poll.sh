@@ -58,5 +58,36 @@ fio --name=plain --filename="$dev" --rw=randrw --bs=4k --size=4m --direct=1 \
 	--ioengine=libaio --iodepth=16 >/tmp/fio.out 2>&1 || fail "fio libaio"
 [ "$(cat "$sys/sbull/polled")" = "$before" ] ||
 	fail "libaio I/O was ended by ->poll(): polled $before, then $(cat "$sys/sbull/polled")"
+
+# A submitter that stops polling strands nothing: with 20 ms completions
+# (none is due at the submit's own poll) fio is stopped mid-run, and a
+# queue freeze (a scheduler switch) still ends within 20 s, once blk-mq's
+# timeout (io_timeout 1 s) has ended what sat on the poll list.
+echo 20000000 >"$SBULL_CFS/p/completion_nsec"
+echo 1000 >"$sys/queue/io_timeout" || fail "io_timeout cannot be set"
+fio --name=stop --filename="$dev" --rw=randread --bs=4k --size=4m \
+	--direct=1 --ioengine=io_uring --hipri=1 --iodepth=8 --time_based \
+	--runtime=60 --thread >/tmp/fio-stop.out 2>&1 &
+fio_pid=$!	# with --thread, the job is a thread of it: SIGSTOP stops it
+sleep 2
+kill -STOP "$fio_pid"
+sleep 0.5
+(echo mq-deadline >"$sys/queue/scheduler") &
+freeze_pid=$!
+for _ in $(seq 200); do
+	kill -0 "$freeze_pid" 2>/dev/null || break
+	sleep 0.1
+done
+frozen=0
+kill -0 "$freeze_pid" 2>/dev/null && frozen=1
+kill -CONT "$fio_pid"
+wait "$freeze_pid" || true
+kill -INT "$fio_pid"
+wait "$fio_pid" || true
+[ "$frozen" = 0 ] ||
+	fail "a queue freeze waited 20 s for polled requests whose submitter had stopped polling"
+grep -q 'err= 0' /tmp/fio-stop.out || { cat /tmp/fio-stop.out >&2; fail "fio stopped and continued"; }
+echo none >"$sys/queue/scheduler"
+echo 0 >"$SBULL_CFS/p/completion_nsec"
 cfs_remove p
 unload_sbull

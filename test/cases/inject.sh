@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Case: injection on a disk that keeps its data: badblocks fail exactly the I/Os that touch them, once heals; completion_nsec and mbps hold completions back
+# A configfs disk in MODE, 8 MiB of random data. Bad ranges: 4 KiB at
+# 1 MiB (reads and writes), 4 KiB at 2 MiB (writes), 4 KiB at 3 MiB
+# (reads, once). Thirteen direct I/Os around them fail with EIO exactly
+# where they touch a range of their direction (an I/O that spans into one
+# fails whole); the "once" range fails one read, then heals and reads
+# back the data it held. The errors counter grows by the number of EIOs,
+# the list shows the two ranges left, and once they are removed the disk
+# holds the data plus exactly the writes that succeeded. completion_nsec
+# of 20 ms makes every read take 20 ms at least, and with 0.2 ms fio
+# verifies clean; mbps=2 makes 4 MiB take 2 s at least. In the blk-mq
+# modes a disk with a poll queue honours the delay on polled I/O too.
+# Usage: inject.sh MODE
+set -euo pipefail
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+mode=$1
+modprobe sbull ndevices=0 || fail "modprobe sbull ndevices=0"
+dev=$(cfs_create i request_mode="$mode" size=8M)
+dir=$SBULL_CFS/i
+sys=/sys/block/${dev#/dev/}/sbull
+head -c 8M /dev/urandom >/tmp/expected
+dd if=/tmp/expected of="$dev" bs=1M oflag=direct status=none || fail "fill $dev"
+
+echo "+2048-2055" >"$dir/badblocks"
+echo "+4096-4103 w" >"$dir/badblocks"
+echo "+6144-6151 r once" >"$dir/badblocks"
+listed=$(cat "$dir/badblocks")
+[ "$listed" = "2048-2055 rw
+4096-4103 w
+6144-6151 r once" ] || fail "badblocks lists: $listed"
+
+# Direct I/Os OP:OFFSET:LENGTH in order; prints "ok" or "EIO" for each, and
+# applies each write that succeeded to /tmp/expected.
+direct_ios() {
+	python3 - "$dev" "$@" <<-'PY'
+		import mmap, os, sys
+		dev, ops = sys.argv[1], sys.argv[2:]
+		fd = os.open(dev, os.O_RDWR | os.O_DIRECT)
+		buf = mmap.mmap(-1, 1 << 20)
+		with open("/tmp/expected", "r+b") as expected:
+		    for spec in ops:
+		        op, off, length = spec[0], *map(int, spec[2:].split(":"))
+		        view = memoryview(buf)[:length]
+		        if op == "w":
+		            view[:] = os.urandom(length)
+		        try:
+		            (os.pwritev if op == "w" else os.preadv)(fd, [view], off)
+		        except OSError as e:
+		            print("EIO" if e.errno == 5 else f"errno {e.errno}")
+		            continue
+		        if op == "w":
+		            expected.seek(off)
+		            expected.write(view)
+		        print("ok")
+	PY
+}
+K=4096 M=1048576
+ops=(r:$((M - K)):$K r:$M:$K r:$((M + K)):$K r:$((M - K)):$((2 * K)) w:$M:$K
+	w:$((M + K)):$K r:$((2 * M)):$K w:$((2 * M)):$K w:$((2 * M + 512)):512
+	r:$((3 * M)):$K r:$((3 * M)):$K w:$((3 * M)):$K r:$((4 * M)):$((16 * K)))
+want="ok EIO ok EIO EIO ok ok EIO EIO EIO ok ok ok"
+errors=$(cat "$sys/errors")
+got=$(direct_ios "${ops[@]}" | tr '\n' ' ')
+[ "${got% }" = "$want" ] || fail "I/O results:
+ ${ops[*]}
+ got:  $got
+ want: $want"
+echo "# ${ops[*]}: $want"
+[ $(($(cat "$sys/errors") - errors)) = 6 ] ||
+	fail "errors grew by $(($(cat "$sys/errors") - errors)), expected 6"
+listed=$(cat "$dir/badblocks")
+[ "$listed" = "2048-2055 rw
+4096-4103 w" ] || fail "after the once range healed, badblocks lists: $listed"
+echo "-0-16383" >"$dir/badblocks"
+[ -z "$(cat "$dir/badblocks")" ] || fail "badblocks not cleared: $(cat "$dir/badblocks")"
+cmp "$dev" /tmp/expected || fail "the disk is not its data plus the writes that succeeded"
+
+# Each of 5 direct reads takes 20 ms at least.
+echo 20000000 >"$dir/completion_nsec"
+quickest=$(python3 - "$dev" <<-'PY'
+	import mmap, os, sys, time
+	fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)
+	buf = mmap.mmap(-1, 4096)
+	times = []
+	for i in range(5):
+	    t = time.monotonic()
+	    os.preadv(fd, [buf], i * 4096)
+	    times.append(time.monotonic() - t)
+	print(f"{min(times):.4f}")
+PY
+)
+awk -v t="$quickest" 'BEGIN { exit !(t >= 0.020) }' ||
+	fail "completion_nsec=20 ms: a read took $quickest s"
+echo "# completion_nsec=20000000: the quickest of 5 reads took $quickest s"
+echo 200000 >"$dir/completion_nsec"
+fio --name=delayed --filename="$dev" --rw=randwrite --bs=4k --size=2m \
+	--ioengine=libaio --iodepth=16 --direct=1 --verify=crc32c \
+	--verify_fatal=1 --verify_state_save=0 >/tmp/fio.out 2>&1 ||
+	{ cat /tmp/fio.out >&2; fail "fio verify with completion_nsec=200000"; }
+echo 0 >"$dir/completion_nsec"
+
+# 4 MiB at 2 MiB/s: 2 s at least (a lower bound only: no machine is too slow).
+echo 2 >"$dir/mbps"
+start=$(date +%s.%N)
+dd if=/dev/zero of="$dev" bs=256k count=16 oflag=direct status=none || fail "dd at mbps=2"
+took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+awk -v t="$took" 'BEGIN { exit !(t >= 2.0) }' || fail "mbps=2: 4 MiB took $took s"
+echo "# mbps=2: 4 MiB written in $took s"
+echo 0 >"$dir/mbps"
+cfs_remove i
+
+# Polled I/O waits out the delay too: ->poll() ends it no sooner.
+if [ "$mode" != bio ]; then
+	dev=$(cfs_create p request_mode="$mode" size=8M poll_queues=1 \
+		completion_nsec=5000000)
+	fio --name=polled --filename="$dev" --rw=randwrite --bs=4k --size=256k \
+		--ioengine=io_uring --hipri=1 --iodepth=4 --direct=1 \
+		--clocksource=clock_gettime \
+		--verify=crc32c --verify_fatal=1 --verify_state_save=0 \
+		--output-format=json >/tmp/fio.json 2>/tmp/fio.err ||
+		{ cat /tmp/fio.err >&2; fail "polled fio with completion_nsec"; }
+	min=$(python3 -c 'import json; j = json.load(open("/tmp/fio.json"))["jobs"][0]
+print(min(j[d]["lat_ns"]["min"] for d in ("read", "write")))')
+	[ "$min" -ge 5000000 ] || fail "polled I/O ended in $min ns, under completion_nsec"
+	[ "$(cat "/sys/block/${dev#/dev/}/sbull/polled")" -gt 0 ] || fail "nothing was polled"
+	echo "# polled, completion_nsec=5000000: the quickest I/O took $min ns"
+	cfs_remove p
+fi
+unload_sbull
