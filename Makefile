@@ -2,7 +2,8 @@
 #
 # make                 build sbull.ko against the running kernel
 # make KVER=<release>  build against an installed kernel's headers
-# make install         modules_install + depmod for that kernel
+# make install         modules_install + depmod for that kernel, and sbullctl
+# make install-tools   sbullctl and its man page alone, under $(PREFIX)
 # make demo | check | shell   run in a QEMU guest (see README.md)
 # make trace-demo     trace an I/O through each request path, in the guest
 # make bench [QUICK=1] fio: sbull vs brd and null_blk, in a QEMU guest
@@ -17,15 +18,20 @@ KDIR ?= /lib/modules/$(KVER)/build
 VERSION := $(shell cat VERSION)
 DKMS_SRC ?= /usr/src/sbull-$(VERSION)
 DKMS ?= dkms
+PREFIX ?= /usr/local
 
 all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-install: modules
+install: modules install-tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod -a $(KVER)
+
+install-tools:
+	install -D -m 0755 tools/sbullctl $(DESTDIR)$(PREFIX)/sbin/sbullctl
+	install -D -m 0644 tools/sbullctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/sbullctl.8
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -69,5 +75,5 @@ dkms-remove:
 	$(DKMS) remove sbull/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: all modules install clean demo trace-demo check shell bench bench-mirror exercises grade \
+.PHONY: all modules install install-tools clean demo trace-demo check shell bench bench-mirror exercises grade \
 	deb dkms-install dkms-remove

@@ -17,7 +17,7 @@ fi
 work=${SBULL_CACHE:-$repo/.cache}/deb
 rm -rf "$work"
 mkdir -p "$work/sbull-$version" dist
-cp -r Kbuild Makefile VERSION dkms.conf README.md sbull*.c sbull*.h debian \
+cp -r Kbuild Makefile VERSION dkms.conf README.md sbull*.c sbull*.h debian tools \
 	"$work/sbull-$version/"
 (cd "$work/sbull-$version" && dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1 ||
 	{ tail -n 30 "$work/build.log" >&2; exit 1; }

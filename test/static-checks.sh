@@ -59,5 +59,5 @@ check "checkpatch --strict (sbull_trace.h, TRACE_EVENT layout allowed)" \
 check "kernel-doc on every function it documents" \
 	perl "/lib/modules/$1/build/scripts/kernel-doc" -none -Werror \
 	"${sources[@]}" sbull_trace.h
-mapfile -t shells < <(git ls-files -co --exclude-standard '*.sh' .ci/run)
+mapfile -t shells < <(git ls-files -co --exclude-standard '*.sh' .ci/run tools/sbullctl)
 check "shellcheck" shellcheck -x "${shells[@]}"
