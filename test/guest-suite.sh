@@ -55,6 +55,7 @@ done
 run_case configfs
 run_case configfs-bad
 run_case configfs-churn
+run_case sbullctl
 first=first
 for mode in ${SBULL_MODES:-bio mq simple}; do
 	run_mode "$mode" "$first"
