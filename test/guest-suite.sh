@@ -62,7 +62,7 @@ for mode in ${SBULL_MODES:-bio mq simple}; do
 	first=''
 done
 # The labs of docs/labs.md: each one's expected observation.
-for lab in segments merging partial flush hwqueue end dmio read; do
+for lab in segments merging partial flush hwqueue end dmio read sidebyside; do
 	run_case "lab-$lab"
 done
 run_case trace-demo
