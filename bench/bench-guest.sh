@@ -2,7 +2,8 @@
 # The benchmark, inside one guest boot: the same fio matrix (bench/jobs/) on
 # sbull in each request mode, brd and null_blk (memory_backed, blk-mq), all
 # of the same size, repeated with the devices interleaved; plus the memcpy
-# bound, the blk-mq queue scaling of sbull's mq mode and, last, profiles
+# bound, the blk-mq queue scaling of sbull's mq mode, polled I/O on the
+# blk-mq devices with a poll queue and, last, profiles
 # (bench/profile-guest.sh). Every run is one
 # row of $SBULL_RESULTS/raw.csv; bench/report.py summarises them.
 #
@@ -88,6 +89,21 @@ for rep in $(seq "$reps"); do
 		fill "$dev"
 		run_points randread-4k:libaio:32:1 randread-4k:libaio:32:2
 		teardown sbull-mq
+	done
+
+	# Polled I/O: each blk-mq device with one poll queue, read with
+	# io_uring at QD 1 without and with hipri (IORING_SETUP_IOPOLL).
+	log "repetition $rep: polled I/O"
+	for base in sbull-mq sbull-simple null_blk; do
+		name=$base-poll
+		if [ "$base" = null_blk ]; then
+			dev=$(POLL_QUEUES=1 setup null_blk)
+		else
+			dev=$(setup "$base" poll_queues=1)
+		fi
+		fill "$dev"
+		run_points randread-4k:io_uring:1:1 randread-4k-poll:io_uring:1:1
+		teardown "$base"
 	done
 done
 log "done: $(($(wc -l <"$csv") - 1)) runs"

@@ -35,6 +35,8 @@ setup() {
 		echo 2 >"$d/queue_mode"
 		echo "$ncpu" >"$d/submit_queues"
 		echo 64 >"$d/hw_queue_depth"
+		# The polled point's: as many poll queues as sbull's (POLL_QUEUES).
+		echo "${POLL_QUEUES:-0}" >"$d/poll_queues"
 		echo 1 >"$d/power"
 		echo /dev/nullb0
 		;;

@@ -154,6 +154,19 @@ def main():
             lines.append(f"| {d.rsplit('hwq', 1)[1]} | {p[3]} | {v:.0f} | "
                          f"{v / base:.2f}x |")
 
+    polled = sorted({d for (p, d) in med if d.endswith("-poll")})
+    if polled:
+        lines += ["", "Polled I/O, 4k random read, io_uring QD 1, one poll "
+                  "queue:", "",
+                  "| device | not polled (IOPS) | hipri (IOPS) | "
+                  "hipri / not polled |", "|---|---|---|---|"]
+        for d in polled:
+            plain = med.get((("randread-4k", "io_uring", 1, 1), d))
+            hipri = med.get((("randread-4k-poll", "io_uring", 1, 1), d))
+            if plain and hipri:
+                lines.append(f"| {d[:-5]} | {plain:.0f} | {hipri:.0f} | "
+                             f"{hipri / plain:.2f}x |")
+
     lines += geomean_table(med, points)
     lines += targets(med, memcpy, points)
     (out / "table.md").write_text("\n".join(lines) + "\n")
