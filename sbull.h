@@ -68,7 +68,7 @@ struct sbull_config {
  * @poll_list: polled requests, done, for ->poll() to end
  */
 struct sbull_hwq {
-	spinlock_t poll_lock;
+	spinlock_t poll_lock;		/* process context only */
 	struct list_head poll_list;
 };
 

@@ -151,6 +151,13 @@ sbull_hrtimer_setup(struct hrtimer *timer,
 }
 #endif
 
+/* 7.x gives ->init_request() its NUMA node as an int. */
+#ifdef SBULL_HAVE_INIT_REQUEST_INT_NODE
+#define sbull_numa_node_t	int
+#else
+#define sbull_numa_node_t	unsigned int
+#endif
+
 /* 6.5 hands ->open() the gendisk and a blk_mode_t. */
 #ifdef SBULL_HAVE_OPEN_DISK
 #define sbull_open_arg			gendisk

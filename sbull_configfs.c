@@ -382,7 +382,7 @@ static ssize_t sbull_node_mbps_store(struct config_item *item,
 	int err = sbull_parse_u64(item, "mbps", page, SBULL_MAX_MBPS, &n);
 
 	if (!err)
-		WRITE_ONCE(to_sbull_node(item)->inject.mbps, n);
+		sbull_inject_set_mbps(&to_sbull_node(item)->inject, n);
 	return err ?: count;
 }
 

@@ -2,7 +2,10 @@
 /*
  * Faults and delays injected into a disk's I/O, set in configfs: see
  * sbull_inject.h. The data is never touched: a failed I/O transfers
- * nothing, and a delayed one is copied at once and only ended later.
+ * nothing, and a delayed one is copied at once and only ended later. "An
+ * I/O" is what reaches sbull: a bio in bio mode, a request otherwise; a
+ * caller's I/O that the block layer split may have pieces that succeed
+ * beside one that fails, as on a real disk.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -70,24 +73,24 @@ bool sbull_inject_hits(struct sbull_inject *inj, enum req_op op,
 		       sector_t sector, unsigned int nr_sectors)
 {
 	bool write = op_is_write(op);
-	struct sbull_bad_range *r;
+	struct sbull_bad_range *r, *next;
 	unsigned long flags;
 	bool hit = false;
 
 	if (!nr_sectors)	/* a flush */
 		return false;
 	spin_lock_irqsave(&inj->lock, flags);
-	list_for_each_entry(r, &inj->bad, node) {
+	list_for_each_entry_safe(r, next, &inj->bad, node) {
 		if (r->start >= sector + nr_sectors || r->end < sector ||
 		    !(write ? r->writes : r->reads))
 			continue;
 		hit = true;
+		/* Every "once" range the I/O touches has had its failure. */
 		if (r->once) {
 			list_del(&r->node);
 			WRITE_ONCE(inj->nr_bad, inj->nr_bad - 1);
 			kfree(r);
 		}
-		break;
 	}
 	spin_unlock_irqrestore(&inj->lock, flags);
 	return hit;
@@ -100,7 +103,10 @@ bool sbull_inject_hits(struct sbull_inject *inj, enum req_op op,
  *
  * Under a bandwidth limit the completions are spaced as a link of that
  * speed would space them: each I/O ends when the link has carried it,
- * after every I/O before it. Any context.
+ * after every I/O before it. A backlog longer than
+ * SBULL_MAX_COMPLETION_NSEC is not kept: the I/O waits that long, no more,
+ * lest blk-mq's timeout and the hung-task detector take it for lost. Any
+ * context (a mirrored write ends from dm-io's completion).
  *
  * Return: nanoseconds from now.
  */
@@ -116,19 +122,43 @@ u64 sbull_inject_pace(struct sbull_inject *inj, unsigned int bytes)
 	now = ktime_get_ns();
 	cost = div_u64((u64)bytes * NSEC_PER_SEC, mbps) >> 20;
 	spin_lock_irqsave(&inj->lock, flags);
-	done = max(now, inj->bw_next) + cost;
+	done = min(max(now, inj->bw_next) + cost,
+		   now + SBULL_MAX_COMPLETION_NSEC);
 	inj->bw_next = done;
 	spin_unlock_irqrestore(&inj->lock, flags);
 	return delay + done - now;
 }
 
-/* "+START-END [r|w|rw] [once]": the range to add, parsed into @r. */
+/**
+ * sbull_inject_set_mbps - set the bandwidth limit
+ * @inj: the injection settings of a configfs directory
+ * @mbps: MiB/s, 0 for none
+ *
+ * The link starts idle: a backlog of the old rate does not delay the
+ * I/O of the new one. Process context.
+ */
+void sbull_inject_set_mbps(struct sbull_inject *inj, u32 mbps)
+{
+	spin_lock_irq(&inj->lock);
+	inj->bw_next = 0;
+	WRITE_ONCE(inj->mbps, mbps);
+	spin_unlock_irq(&inj->lock);
+}
+
+/*
+ * "+START-END [r|w|rw] [once]" or "-START-END", parsed into @r: one
+ * direction word at most, and none after a "-".
+ */
 static int sbull_parse_bad_range(char *val, struct sbull_bad_range *r)
 {
 	unsigned long long start, end;
+	bool remove = *val++ == '-';
 	char *word, *range = strsep(&val, " ");
+	unsigned int directions = 0;
+	char tail;
 
-	if (sscanf(range, "%llu-%llu", &start, &end) != 2 || start > end)
+	if (sscanf(range, "%llu-%llu%c", &start, &end, &tail) != 2 ||
+	    start > end)
 		return -EINVAL;
 	r->start = start;
 	r->end = end;
@@ -137,12 +167,18 @@ static int sbull_parse_bad_range(char *val, struct sbull_bad_range *r)
 	while ((word = strsep(&val, " "))) {
 		if (!*word)
 			continue;
+		if (remove)
+			return -EINVAL;
+		if (!strcmp(word, "once") && !r->once) {
+			r->once = true;
+			continue;
+		}
+		if (directions++)
+			return -EINVAL;
 		if (!strcmp(word, "r"))
 			r->writes = false;
 		else if (!strcmp(word, "w"))
 			r->reads = false;
-		else if (!strcmp(word, "once"))
-			r->once = true;
 		else if (strcmp(word, "rw"))
 			return -EINVAL;
 	}
@@ -188,8 +224,7 @@ int sbull_inject_set_badblocks(struct sbull_inject *inj, const char *where,
 	if (!r || !copy)
 		goto out;
 	err = -EINVAL;
-	if ((*copy == '+' || *copy == '-') &&
-	    !sbull_parse_bad_range(copy + 1, r))
+	if ((*copy == '+' || *copy == '-') && !sbull_parse_bad_range(copy, r))
 		err = 0;
 	if (err) {
 		pr_err("%sbadblocks=%s: accepted values are +START-END [r|w|rw] [once] and -START-END, in 512-byte sectors\n",

@@ -24,20 +24,20 @@
 
 /**
  * struct sbull_inject - what is injected into a disk's I/O
- * @lock: guards @bad and @bw_next; taken with interrupts off (a delayed
- *	  I/O ends from an hrtimer, and bios may be submitted from softirq)
+ * @lock: guards @bad and @bw_next; taken with interrupts off, as a
+ *	  mirrored write is paced from dm-io's completion, in interrupt context
  * @bad: the bad ranges, struct sbull_bad_range
  * @nr_bad: how many; read without @lock by the request paths
  * @completion_nsec: added to every I/O's completion; read without @lock
- * @mbps: MiB/s that the completions are paced to, 0 for no limit; read
- *	  without @lock
+ * @mbps: MiB/s (not megabits) that the completions of reads and writes
+ *	  are paced to, 0 for no limit; read without @lock
  * @bw_next: when the paced link is next free, in ktime_get_ns() time
  *
  * It belongs to the configfs directory, which outlives the disk, so it is
  * set while the disk is powered off and changed while it runs alike.
  */
 struct sbull_inject {
-	spinlock_t lock;
+	spinlock_t lock;		/* irqs off: see above */
 	struct list_head bad;
 	unsigned int nr_bad;
 	u64 completion_nsec;
@@ -51,6 +51,7 @@ void sbull_inject_free(struct sbull_inject *inj);
 bool sbull_inject_hits(struct sbull_inject *inj, enum req_op op,
 		       sector_t sector, unsigned int nr_sectors);
 u64 sbull_inject_pace(struct sbull_inject *inj, unsigned int bytes);
+void sbull_inject_set_mbps(struct sbull_inject *inj, u32 mbps);
 int sbull_inject_set_badblocks(struct sbull_inject *inj, const char *where,
 			       const char *val);
 ssize_t sbull_inject_show_badblocks(struct sbull_inject *inj, char *page);

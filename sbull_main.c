@@ -254,9 +254,10 @@ void sbull_config_defaults(struct sbull_config *cfg)
 
 /*
  * A bio-mode disk has no request queue of its own to feed. Its
- * ->submit_bio() never sleeps, so the disk is marked as taking REQ_NOWAIT
- * bios, as brd is: io_uring then submits inline rather than handing each
- * I/O to a worker thread. blk-mq disks are marked so by blk-mq itself.
+ * ->submit_bio() sleeps only for memory, and not for a REQ_NOWAIT bio, so
+ * the disk is marked as taking REQ_NOWAIT bios, as brd is: io_uring then
+ * submits inline rather than handing each I/O to a worker thread. blk-mq
+ * disks are marked so by blk-mq itself.
  */
 static struct gendisk *sbull_alloc_bio_disk(struct queue_limits *lim)
 {
@@ -334,9 +335,13 @@ static struct gendisk *sbull_alloc_disk(struct sbull_dev *dev,
 /* Undo sbull_setup_device(). */
 static void sbull_free_device(struct sbull_dev *dev)
 {
-	/* del_gendisk() waits for requests, not for bio mode's bios. */
-	wait_var_event(&dev->delayed, !atomic_read(&dev->delayed));
 	sbull_legs_stop(dev);
+	/*
+	 * del_gendisk() waits for requests, not for bio mode's bios whose end
+	 * an injected delay holds; the legs' last writes, ended just above,
+	 * may have started some.
+	 */
+	wait_var_event(&dev->delayed, !atomic_read(&dev->delayed));
 	put_disk(dev->disk);
 	if (dev->mode != SBULL_RM_BIO)
 		blk_mq_free_tag_set(&dev->tag_set);

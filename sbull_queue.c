@@ -100,6 +100,22 @@ struct sbull_bio_io {
 
 static mempool_t sbull_bio_io_pool;
 
+static enum hrtimer_restart sbull_bio_timer_fn(struct hrtimer *timer);
+
+/*
+ * The pool's elements, each with its timer set up once: a timer may be
+ * started again while its last callback still runs, but not set up.
+ */
+static void *sbull_bio_io_new(gfp_t gfp, void *data)
+{
+	struct sbull_bio_io *bio_io = kmalloc(sizeof(*bio_io), gfp);
+
+	if (bio_io)
+		sbull_hrtimer_setup(&bio_io->timer, sbull_bio_timer_fn,
+				    CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	return bio_io;
+}
+
 /**
  * sbull_queue_init - set up what the request paths share
  *
@@ -107,8 +123,8 @@ static mempool_t sbull_bio_io_pool;
  */
 int sbull_queue_init(void)
 {
-	return mempool_init_kmalloc_pool(&sbull_bio_io_pool, 16,
-					 sizeof(struct sbull_bio_io));
+	return mempool_init(&sbull_bio_io_pool, 16, sbull_bio_io_new,
+			    mempool_kfree, NULL);
 }
 
 /**
@@ -137,7 +153,8 @@ static enum hrtimer_restart sbull_bio_timer_fn(struct hrtimer *timer)
 static void sbull_bio_end(struct sbull_dev *dev, struct bio *bio,
 			  struct sbull_bio_io *bio_io)
 {
-	u64 ns = bio_io ? sbull_inject_delay(dev, bio->bi_iter.bi_size) : 0;
+	u64 ns = bio_io ? sbull_inject_delay(dev, bio_has_data(bio) ?
+					     bio->bi_iter.bi_size : 0) : 0;
 
 	if (!ns) {
 		if (bio_io)
@@ -148,8 +165,6 @@ static void sbull_bio_end(struct sbull_dev *dev, struct bio *bio,
 	bio_io->bio = bio;
 	bio_io->dev = dev;
 	atomic_inc(&dev->delayed);
-	sbull_hrtimer_setup(&bio_io->timer, sbull_bio_timer_fn,
-			    CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	hrtimer_start(&bio_io->timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
 }
 
@@ -320,20 +335,14 @@ static void sbull_rq_end(struct sbull_dev *dev, struct request *rq,
 			 blk_status_t status)
 {
 	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	u64 ns = sbull_inject_delay(dev, blk_rq_bytes(rq));
+	u64 ns = sbull_inject_delay(dev, sbull_rq_moves_data(rq) ?
+					 blk_rq_bytes(rq) : 0);
 
 	if (!ns) {
 		blk_mq_end_request(rq, status);
 		return;
 	}
 	cmd->status = status;
-	/*
-	 * Set up at each use, as the bio's: the hrtimer core touches no timer
-	 * after a callback that returned HRTIMER_NORESTART, which the last
-	 * user's did, ending the request.
-	 */
-	sbull_hrtimer_setup(&cmd->timer, sbull_rq_timer_fn, CLOCK_MONOTONIC,
-			    HRTIMER_MODE_REL);
 	hrtimer_start(&cmd->timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
 }
 
@@ -360,7 +369,8 @@ static void sbull_poll_queue_add(struct blk_mq_hw_ctx *hctx,
 	cmd->deadline = 0;
 	if (sbull_inject_delays(dev))
 		cmd->deadline = ktime_get_ns() +
-				sbull_inject_delay(dev, blk_rq_bytes(rq));
+				sbull_inject_delay(dev, sbull_rq_moves_data(rq) ?
+						   blk_rq_bytes(rq) : 0);
 	spin_lock(&hwq->poll_lock);
 	list_add_tail(&rq->queuelist, &hwq->poll_list);
 	cmd->on_poll_list = true;
@@ -474,6 +484,21 @@ static enum blk_eh_timer_return sbull_timeout(struct request *rq)
 	return BLK_EH_DONE;
 }
 
+/*
+ * Each request's timer, for an injected delay, is set up once (the flush
+ * request's too): a timer may be started again while its last callback
+ * still runs, but not set up.
+ */
+static int sbull_init_request(struct blk_mq_tag_set *set, struct request *rq,
+			      unsigned int hctx_idx,
+			      sbull_numa_node_t numa_node)
+{
+	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	sbull_hrtimer_setup(&cmd->timer, sbull_rq_timer_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL);
+	return 0;
+}
 
 /* Each hardware queue finds its struct sbull_hwq in ->driver_data. */
 static int sbull_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
@@ -547,6 +572,7 @@ const struct blk_mq_ops sbull_mq_ops = {
 	.poll		= sbull_poll,
 	.timeout	= sbull_timeout,
 	.init_hctx	= sbull_init_hctx,
+	.init_request	= sbull_init_request,
 	.map_queues	= sbull_map_queues,
 };
 
@@ -614,6 +640,7 @@ const struct blk_mq_ops sbull_simple_ops = {
 	.poll		= sbull_poll,
 	.timeout	= sbull_timeout,
 	.init_hctx	= sbull_init_hctx,
+	.init_request	= sbull_init_request,
 	.map_queues	= sbull_map_queues,
 };
 

@@ -54,8 +54,11 @@ for p in request_mode=bogus hardsect_size=3000 hardsect_size=256 nsectors=0 \
 done
 run_case configfs
 run_case configfs-bad
-run_case configfs-churn
-run_case sbullctl
+# What no kernel changes, on one kernel (SBULL_ONCE, from run.sh).
+if [ "${SBULL_ONCE:-1}" = 1 ]; then
+	run_case configfs-churn
+	run_case sbullctl
+fi
 first=first
 for mode in ${SBULL_MODES:-bio mq simple}; do
 	run_mode "$mode" "$first"

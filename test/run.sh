@@ -26,6 +26,9 @@ cd "$repo"
 series_list=${SERIES:-6.1 6.12 latest}
 mirror_series=${MIRROR_SERIES:-6.1 latest}
 grade_series=${GRADE_SERIES:-6.12}
+# The kernel that runs the cases no kernel changes (configfs-churn,
+# sbullctl), for the hour; every kernel does if it is not in SERIES.
+once_series=${ONCE_SERIES:-6.12}
 export SBULL_CASES=${CASES:-}
 
 # Number the results, turn any other line into a TAP comment, and close
@@ -94,14 +97,14 @@ guest_run() {
 }
 
 # The request modes of the mirror suite on the $1-th kernel of
-# MIRROR_SERIES (from 0), unless SBULL_MODES says: bio and mq, then
-# simple, for the hour (simple mode's mirrored writes are mq's, ended
-# whole).
+# MIRROR_SERIES (from 0), unless SBULL_MODES says: bio, then simple, for
+# the hour (simple mode's mirrored writes are mq's, ended whole; the power
+# cut runs mq).
 mirror_modes() {
 	if [ -n "${SBULL_MODES:-}" ]; then
 		echo "$SBULL_MODES"
 	elif [ $(($1 % 2)) = 0 ]; then
-		echo "bio mq"
+		echo bio
 	else
 		echo simple
 	fi
@@ -111,8 +114,8 @@ mirror_modes() {
 # in the modes $3.
 mirror() {
 	local series=$1 ko=$2 disks start=$SECONDS
-	local SBULL_MODES=$3
-	export SBULL_MODES
+	local SBULL_MODES=$3 SBULL_MIRROR_FIRST=$4
+	export SBULL_MODES SBULL_MIRROR_FIRST
 	disks=$(mktemp -d)
 	truncate -s 64M "$disks"/vd{a,b,c}.img
 	guest_run "$series" "mirror suite ($SBULL_MODES)" \
@@ -129,12 +132,15 @@ mirror() {
 # mirror suite runs it, and 6.12's grader test reads and writes in it),
 # unless SBULL_MODES says.
 guest_suite() {
-	local series=$1 ko=$2
+	local series=$1 ko=$2 SBULL_ONCE=1
 	local SBULL_MODES=${SBULL_MODES:-}
 	if [ -z "$SBULL_MODES" ] && [ "$series" != "${series_list%% *}" ]; then
 		SBULL_MODES="bio mq"
 	fi
-	export SBULL_MODES
+	if in_list "$once_series" "$series_list" && [ "$series" != "$once_series" ]; then
+		SBULL_ONCE=0
+	fi
+	export SBULL_MODES SBULL_ONCE
 	guest_run "$series" "guest suite" --module "$ko" --timeout 1800 -- \
 		test/guest-suite.sh
 }
@@ -148,10 +154,13 @@ dkms_latest() {
 }
 
 # The power cut's modes for mirror modes $1: the same, the last one in
-# write-back ("bio mq" -> "bio mq+writeback"); a single mode in both.
+# write-back ("bio mq" -> "bio mq+writeback"); a single mode in both, but
+# bio, whose mirror suite alone leaves mq out: "bio mq+writeback".
 power_cut_modes() {
 	if [ "${1% *}" != "$1" ]; then
 		echo "${1% *} ${1##* }+writeback"
+	elif [ "$1" = bio ]; then
+		echo "bio mq+writeback"
 	else
 		echo "$1 $1+writeback"
 	fi
@@ -194,7 +203,8 @@ suite() {
 			modes=$(mirror_modes "$nth_mirror")
 			nth_mirror=$((nth_mirror + 1))
 			if has_cases test/mirror-suite.sh; then
-				mirror "$series" "$ko" "$modes"
+				mirror "$series" "$ko" "$modes" \
+					"$([ "$nth_mirror" = 1 ] && echo 1 || echo 0)"
 			fi
 			# In the same modes as the mirror suite: every mode on
 			# some kernel, for the hour; the last in write-back

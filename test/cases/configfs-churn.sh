@@ -61,7 +61,7 @@ for round in 1 2; do
 	for i in $(seq 20); do
 		cfs_remove "d$i"
 	done
-	left=$(ls -d /sys/block/sbull* | wc -l)
+	left=$(find /sys/block -maxdepth 1 -name 'sbull*' | wc -l)
 	[ "$left" = 2 ] || fail "round $round: $left disks after the removal"
 	echo "# round $round: 20 disks made, verified and removed"
 done

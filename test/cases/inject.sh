@@ -2,14 +2,16 @@
 # Case: injection on a disk that keeps its data: badblocks fail exactly the I/Os that touch them, once heals; completion_nsec and mbps hold completions back
 # A configfs disk in MODE, 8 MiB of random data. Bad ranges: 4 KiB at
 # 1 MiB (reads and writes), 4 KiB at 2 MiB (writes), 4 KiB at 3 MiB
-# (reads, once). Thirteen direct I/Os around them fail with EIO exactly
-# where they touch a range of their direction (an I/O that spans into one
-# fails whole); the "once" range fails one read, then heals and reads
-# back the data it held. The errors counter grows by the number of EIOs,
+# (reads, once), and two "once" ranges side by side at 5 MiB. Fifteen
+# direct I/Os around them fail with EIO exactly where they touch a range
+# of their direction (an I/O that spans into one fails whole); a "once"
+# range fails one read, then heals and reads back the data it held, and
+# an I/O over two of them heals both. The errors counter grows by the number of EIOs,
 # the list shows the two ranges left, and once they are removed the disk
 # holds the data plus exactly the writes that succeeded. completion_nsec
 # of 20 ms makes every read take 20 ms at least, and with 0.2 ms fio
-# verifies clean; mbps=2 makes 4 MiB take 2 s at least. In the blk-mq
+# verifies clean; mbps=2 makes 4 MiB take 2 s at least, but a discard
+# is not paced, and a new rate does not wait out the old one's backlog. In the blk-mq
 # modes a disk with a poll queue honours the delay on polled I/O too.
 # Usage: inject.sh MODE
 set -euo pipefail
@@ -27,10 +29,14 @@ dd if=/tmp/expected of="$dev" bs=1M oflag=direct status=none || fail "fill $dev"
 echo "+2048-2055" >"$dir/badblocks"
 echo "+4096-4103 w" >"$dir/badblocks"
 echo "+6144-6151 r once" >"$dir/badblocks"
+echo "+10240-10247 once" >"$dir/badblocks"
+echo "+10248-10255 once" >"$dir/badblocks"
 listed=$(cat "$dir/badblocks")
 [ "$listed" = "2048-2055 rw
 4096-4103 w
-6144-6151 r once" ] || fail "badblocks lists: $listed"
+6144-6151 r once
+10240-10247 rw once
+10248-10255 rw once" ] || fail "badblocks lists: $listed"
 
 # Direct I/Os OP:OFFSET:LENGTH in order; prints "ok" or "EIO" for each, and
 # applies each write that succeeded to /tmp/expected.
@@ -58,10 +64,12 @@ direct_ios() {
 	PY
 }
 K=4096 M=1048576
-ops=(r:$((M - K)):$K r:$M:$K r:$((M + K)):$K r:$((M - K)):$((2 * K)) w:$M:$K
-	w:$((M + K)):$K r:$((2 * M)):$K w:$((2 * M)):$K w:$((2 * M + 512)):512
-	r:$((3 * M)):$K r:$((3 * M)):$K w:$((3 * M)):$K r:$((4 * M)):$((16 * K)))
-want="ok EIO ok EIO EIO ok ok EIO EIO EIO ok ok ok"
+ops=("r:$((M - K)):$K" "r:$M:$K" "r:$((M + K)):$K" "r:$((M - K)):$((2 * K))"
+	"w:$M:$K" "w:$((M + K)):$K" "r:$((2 * M)):$K" "w:$((2 * M)):$K"
+	"w:$((2 * M + 512)):512" "r:$((3 * M)):$K" "r:$((3 * M)):$K"
+	"w:$((3 * M)):$K" "r:$((4 * M)):$((16 * K))" "r:$((5 * M)):$((2 * K))"
+	"r:$((5 * M)):$((2 * K))")
+want="ok EIO ok EIO EIO ok ok EIO EIO EIO ok ok ok EIO ok"
 errors=$(cat "$sys/errors")
 got=$(direct_ios "${ops[@]}" | tr '\n' ' ')
 [ "${got% }" = "$want" ] || fail "I/O results:
@@ -69,8 +77,8 @@ got=$(direct_ios "${ops[@]}" | tr '\n' ' ')
  got:  $got
  want: $want"
 echo "# ${ops[*]}: $want"
-[ $(($(cat "$sys/errors") - errors)) = 6 ] ||
-	fail "errors grew by $(($(cat "$sys/errors") - errors)), expected 6"
+[ $(($(cat "$sys/errors") - errors)) = 7 ] ||
+	fail "errors grew by $(($(cat "$sys/errors") - errors)), expected 7"
 listed=$(cat "$dir/badblocks")
 [ "$listed" = "2048-2055 rw
 4096-4103 w" ] || fail "after the once range healed, badblocks lists: $listed"
@@ -109,6 +117,26 @@ dd if=/dev/zero of="$dev" bs=256k count=16 oflag=direct status=none || fail "dd 
 took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 awk -v t="$took" 'BEGIN { exit !(t >= 2.0) }' || fail "mbps=2: 4 MiB took $took s"
 echo "# mbps=2: 4 MiB written in $took s"
+# Discards move no data: not paced (8 MiB at 2 MiB/s would take 4 s).
+start=$(date +%s.%N)
+blkdiscard "$dev" || fail "blkdiscard at mbps=2"
+took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+awk -v t="$took" 'BEGIN { exit !(t < 2.0) }' || fail "mbps=2: a discard of 8 MiB took $took s"
+# A new rate starts afresh: the old rate's backlog (8 MiB at 1 MiB/s
+# queued) does not hold a read at the new one.
+echo 1 >"$dir/mbps"
+fio --name=backlog --filename="$dev" --rw=write --bs=1m --size=8m --iodepth=8 \
+	--ioengine=libaio --direct=1 >/dev/null 2>&1 &
+backlog=$!
+sleep 1
+echo 1024 >"$dir/mbps"
+start=$(date +%s.%N)
+dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct status=none || fail "read at mbps=1024"
+took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+wait "$backlog" || fail "fio of the backlog"
+awk -v t="$took" 'BEGIN { exit !(t < 3.0) }' ||
+	fail "a read at mbps=1024 waited $took s for the backlog of mbps=1"
+echo "# mbps 1, then 1024: a 4 KiB read took $took s"
 echo 0 >"$dir/mbps"
 cfs_remove i
 
