@@ -132,7 +132,7 @@ mirror() {
 # mirror suite runs it, and 6.12's grader test reads and writes in it),
 # unless SBULL_MODES says.
 guest_suite() {
-	local series=$1 ko=$2 SBULL_ONCE=1
+	local series=$1 ko=$2 SBULL_ONCE=1 SBULL_SIDE=0
 	local SBULL_MODES=${SBULL_MODES:-}
 	if [ -z "$SBULL_MODES" ] && [ "$series" != "${series_list%% *}" ]; then
 		SBULL_MODES="bio mq"
@@ -140,7 +140,12 @@ guest_suite() {
 	if in_list "$once_series" "$series_list" && [ "$series" != "$once_series" ]; then
 		SBULL_ONCE=0
 	fi
-	export SBULL_MODES SBULL_ONCE
+	# The side kernel (guest-suite.sh), when the first and the newest run too.
+	if [ "$series" = "$once_series" ] && in_list "${series_list%% *}" "$series_list" &&
+		in_list latest "$series_list" && [ "$series" != "${series_list%% *}" ]; then
+		SBULL_SIDE=1
+	fi
+	export SBULL_MODES SBULL_ONCE SBULL_SIDE
 	guest_run "$series" "guest suite" --module "$ko" --timeout 1800 -- \
 		test/guest-suite.sh
 }
