@@ -192,7 +192,7 @@ qemu=(qemu-system-x86_64 -machine q35 -accel "${ACCEL:-tcg}" -m "$mem"
 	-append "console=ttyS0 panic=-1 $boot_args sbull_kernel=$kdir sbull_stage=$run/stage $append"
 	-virtfs 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap'
 	-virtfs "local,path=$results,mount_tag=results,security_model=none"
-	-device virtio-serial-pci)
+	-device virtio-serial-pci -device virtio-rng-pci)
 for i in "${!disks[@]}"; do
 	qemu+=(-drive "file=${disks[i]},format=raw,if=none,id=disk$i,cache=writeback"
 		-device "virtio-blk-pci,drive=disk$i,serial=sbull-disk$i")
@@ -211,7 +211,9 @@ else
 	# A guest that dies before its init has switched to the host root
 	# (no sbull code has run yet) is booted once more: under a loaded
 	# host, TCG has been seen to crash a kernel while it patches its own
-	# code at boot ("Oops: int3" in sched_clock_cpu).
+	# code at boot ("Oops: int3" in sched_clock_cpu; in crng_make_state
+	# when the random pool became ready mid-run, which the init now waits
+	# for).
 	for attempt in 1 2; do
 		timeout -k 10 "$timeout" "${qemu[@]}" \
 			-chardev "file,id=con,path=$results/console.log,append=on" \

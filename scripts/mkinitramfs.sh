@@ -36,8 +36,10 @@ cp /bin/busybox "$tmp/bin/busybox"
 
 # The modules and their dependencies, in load order, uncompressed as busybox
 # insmod wants them. Built-in ones (virtio_pci on 6.12) are left out.
-# virtio_console gives the harness its serial ports to the host.
-wanted=(virtio_pci 9pnet_virtio 9p overlay virtio_console)
+# virtio_console gives the harness its serial ports to the host, and
+# virtio_rng the entropy that readies the kernel's random pool at boot
+# (see /init).
+wanted=(virtio_pci 9pnet_virtio 9p overlay virtio_console virtio_rng)
 for m in "${wanted[@]}"; do
 	modprobe -d "$kdir" -S "$release" --show-depends "$m"
 done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
@@ -67,6 +69,11 @@ done
 while read -r ko; do
 	insmod "/modules/$ko"
 done </modules/order
+# Wait for the random pool (virtio-rng feeds it): once ready, the kernel
+# patches its own code (a static key), which TCG has been seen to crash
+# on ("Oops: int3" in crng_make_state). Here, before the init is done,
+# guest.sh boots again; later it would fail a test run.
+timeout 20 head -c 1 /dev/random >/dev/null || true
 
 # The host root is read-only and not changed during a run: cache it all.
 p9='trans=virtio,version=9p2000.L,msize=512000'
