@@ -11,6 +11,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # of sbull's own checks and added paths (parameters, configfs values,
 # polling, injection), for the hour; its data path runs whole.
 side=${SBULL_SIDE:-0}
+# SBULL_FIRST=1 (run.sh, on 6.1 beside the newest): polling and injection
+# in simple mode only, the mode the newest does not run; it runs them in
+# bio and mq.
+first_kernel=${SBULL_FIRST:-0}
 
 # Mode $1; $2 is "first" for the first mode of the run, which also takes
 # what the block size changes and the request path does not (1024 and
@@ -26,7 +30,7 @@ run_mode() {
 	run_case load "$m" 4096
 	run_case load "$m" 4096 2048
 	[ "$m" = bio ] || run_case mq-params "$m"
-	if [ "$side" != 1 ]; then
+	if [ "$side" != 1 ] && { [ "$first_kernel" != 1 ] || [ "$m" = simple ]; }; then
 		[ "$m" = bio ] || run_case poll "$m"
 		run_case inject "$m"
 	fi

@@ -132,7 +132,7 @@ mirror() {
 # mirror suite runs it, and 6.12's grader test reads and writes in it),
 # unless SBULL_MODES says.
 guest_suite() {
-	local series=$1 ko=$2 SBULL_ONCE=1 SBULL_SIDE=0
+	local series=$1 ko=$2 SBULL_ONCE=1 SBULL_SIDE=0 SBULL_FIRST=0
 	local SBULL_MODES=${SBULL_MODES:-}
 	if [ -z "$SBULL_MODES" ] && [ "$series" != "${series_list%% *}" ]; then
 		SBULL_MODES="bio mq"
@@ -145,7 +145,12 @@ guest_suite() {
 		in_list latest "$series_list" && [ "$series" != "${series_list%% *}" ]; then
 		SBULL_SIDE=1
 	fi
-	export SBULL_MODES SBULL_ONCE SBULL_SIDE
+	# The first kernel, in three modes, beside the newest (guest-suite.sh).
+	if [ "$series" = "${series_list%% *}" ] && [ -z "${SBULL_MODES:-}" ] &&
+		[ "$series" != latest ] && in_list latest "$series_list"; then
+		SBULL_FIRST=1
+	fi
+	export SBULL_MODES SBULL_ONCE SBULL_SIDE SBULL_FIRST
 	guest_run "$series" "guest suite" --module "$ko" --timeout 1800 -- \
 		test/guest-suite.sh
 }
