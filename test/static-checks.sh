@@ -56,8 +56,16 @@ check "API probes used in sbull_compat.h alone, no version checks" version_check
 check "checkpatch --strict (sbull_trace.h, TRACE_EVENT layout allowed)" \
 	"$checkpatch" --strict --no-tree --quiet \
 	--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT -f sbull_trace.h
+# kernel-doc from the first kernel given whose headers are the host's (the
+# newest kernel's are in its own root: latest-root.sh).
+kernel_doc=''
+for r in "$@"; do
+	[ -z "$kernel_doc" ] && [ -e "/lib/modules/$r/build/scripts/kernel-doc" ] &&
+		kernel_doc=/lib/modules/$r/build/scripts/kernel-doc
+done
+kernel_doc=${kernel_doc:-$(find /usr/src -maxdepth 3 -path '*/linux-headers-*/scripts/kernel-doc' | head -n 1)}
 check "kernel-doc on every function it documents" \
-	perl "/lib/modules/$1/build/scripts/kernel-doc" -none -Werror \
+	perl "$kernel_doc" -none -Werror \
 	"${sources[@]}" sbull_trace.h
 mapfile -t shells < <(git ls-files -co --exclude-standard '*.sh' .ci/run tools/sbullctl)
 check "shellcheck" shellcheck -x "${shells[@]}"
