@@ -17,18 +17,25 @@
  * - Nothing is cleared while the headers are behind a leg leaving service
  *   (@behind): until they say so, that leg may be picked as one that
  *   crashed with the others, and be resynced only where their bits say.
+ * - Set before a resync copies ahead: a resync copies the store, which is
+ *   ahead of the in-sync legs wherever a write is under way; a region it
+ *   copies with a write under way gets its bit before the legs it copied
+ *   to come into sync (sbull_bitmap_cover()).
  *
  * The bits live in the tail of each leg's 4 KiB header block, written whole
  * from one image under @bitmap_lock (sbull_leg_header.c): a torn write
  * leaves each sector old or new, and either is safe for a bit.
  *
- * Context: the issue worker marks a batch of writes (sbull_bitmap_mark());
- * the notify callback, in any context, ends their count
- * (sbull_bitmap_unmark()); the bitmap work, on the event workqueue, clears.
+ * Context: a request path counts a write in its regions before it changes
+ * the store (sbull_bitmap_begin()), and the count ends once its legs have
+ * it, in the notify callback, any context (sbull_bitmap_end()); the issue
+ * worker sets the bits of a batch (sbull_bitmap_mark()); the bitmap work,
+ * on the event workqueue, clears.
  *
- * A write into a dirty region takes no lock. The trick: the marker counts
- * the write in its region, then looks at the bit; the bitmap work clears
- * the bit, then looks at the count, and sets the bit back if a write came.
+ * A write into a dirty region takes no lock. The trick: the write is
+ * counted in its region, then the marker looks at the bit; the bitmap
+ * work clears the bit, then looks at the count, and sets the bit back if
+ * a write came.
  * With a full barrier between each one's store and load, at least one of
  * them sees the other: the marker sees the bit clear and takes the slow
  * path, which waits for the clearing write and sets the bit again; or the
@@ -97,9 +104,10 @@ int sbull_bitmap_alloc(struct sbull_dev *dev)
 	m->bits = bitmap_zalloc(nr, GFP_KERNEL);
 	m->touched = bitmap_zalloc(nr, GFP_KERNEL);
 	m->resync_bits = bitmap_zalloc(nr, GFP_KERNEL);
+	m->covering = bitmap_zalloc(nr, GFP_KERNEL);
 	m->writes = kvcalloc(nr, sizeof(*m->writes), GFP_KERNEL);
 	mutex_unlock(&m->bitmap_lock);
-	if (m->bits && m->touched && m->resync_bits && m->writes)
+	if (m->bits && m->touched && m->resync_bits && m->covering && m->writes)
 		return 0;
 	sbull_bitmap_free(m);
 	return -ENOMEM;
@@ -115,10 +123,12 @@ void sbull_bitmap_free(struct sbull_mirror *m)
 	bitmap_free(m->bits);
 	bitmap_free(m->touched);
 	bitmap_free(m->resync_bits);
+	bitmap_free(m->covering);
 	kvfree(m->writes);
 	m->bits = NULL;
 	m->touched = NULL;
 	m->resync_bits = NULL;
+	m->covering = NULL;
 	m->writes = NULL;
 	mutex_unlock(&m->bitmap_lock);
 }
@@ -141,24 +151,73 @@ static void sbull_bitmap_write(struct sbull_mirror *m, bool flush)
 		sbull_mirror_fail_legs(m, failed);
 }
 
-/* Count @mio in flight in its regions; true if one of them is clean. */
-static bool sbull_bitmap_count(struct sbull_mirror *m,
+/**
+ * sbull_bitmap_begin - a write is about to change the store
+ * @m: the mirror, with legs
+ * @sector: the write's first sector
+ * @nr_sectors: its length; 0 for an empty flush, which counts nothing
+ *
+ * The write is counted in its regions from before the store changes
+ * until every leg it goes to has it (sbull_bitmap_end()): so long, its
+ * regions' bits are not cleared, and a resync that copies one of them
+ * sets its bit (sbull_bitmap_cover()). Any context.
+ */
+void sbull_bitmap_begin(struct sbull_mirror *m, sector_t sector,
+			unsigned int nr_sectors)
+{
+	unsigned int r, last;
+
+	if (!nr_sectors)
+		return;
+	last = sbull_region(m, sector + nr_sectors - 1);
+	for (r = sbull_region(m, sector); r <= last; r++) {
+		set_bit(r, m->touched);
+		atomic_inc(&m->writes[r]);
+	}
+	/*
+	 * Counted before the store changes and before the bits are looked
+	 * at: pairs with the barriers of sbull_bitmap_work() and
+	 * sbull_bitmap_cover().
+	 */
+	smp_mb__after_atomic();
+}
+
+/**
+ * sbull_bitmap_end - a write counted by sbull_bitmap_begin() is on its legs
+ * @m: the mirror
+ * @sector: the write's first sector
+ * @nr_sectors: its length
+ *
+ * Also for a write that no leg took after all. A leg that failed it has
+ * left service before: pairs with the smp_rmb() of sbull_bitmap_work().
+ * Any context.
+ */
+void sbull_bitmap_end(struct sbull_mirror *m, sector_t sector,
+		      unsigned int nr_sectors)
+{
+	unsigned int r, last;
+
+	if (!nr_sectors)
+		return;
+	smp_mb__before_atomic();
+	last = sbull_region(m, sector + nr_sectors - 1);
+	for (r = sbull_region(m, sector); r <= last; r++)
+		atomic_dec(&m->writes[r]);
+}
+
+/* Is a region of @mio clean? Its count is already taken (begin). */
+static bool sbull_bitmap_clean(struct sbull_mirror *m,
 			       const struct sbull_mirror_io *mio)
 {
 	unsigned int r, last;
-	bool clean = false;
 
 	if (!mio->nr_sectors)
 		return false;
 	last = sbull_region(m, mio->sector + mio->nr_sectors - 1);
-	for (r = sbull_region(m, mio->sector); r <= last; r++) {
-		set_bit(r, m->touched);
-		atomic_inc(&m->writes[r]);
-		/* Pairs with the barrier in sbull_bitmap_work(). */
-		smp_mb__after_atomic();
-		clean |= !test_bit(r, m->bits);
-	}
-	return clean;
+	for (r = sbull_region(m, mio->sector); r <= last; r++)
+		if (!test_bit(r, m->bits))
+			return true;
+	return false;
 }
 
 /* Set @mio's bits; true if one was clear. Under @bitmap_lock. */
@@ -180,12 +239,12 @@ static bool sbull_bitmap_set(struct sbull_mirror *m,
 /**
  * sbull_bitmap_mark - the bits of a batch of writes, on the legs before them
  * @m: the mirror
- * @list: the writes, linked by their node, about to be sent to the legs
+ * @list: the writes, linked by their node, about to be sent to the legs;
+ *	each counted by sbull_bitmap_begin()
  *
- * The issue worker's context. Each write is counted in flight in its
- * regions until sbull_bitmap_unmark(). If a region is clean, the worker
- * sets its bit and waits for the bitmap write, once for the batch;
- * otherwise it takes no lock.
+ * The issue worker's context. If a region is clean, the worker sets its
+ * bit and waits for the bitmap write, once for the batch; otherwise it
+ * takes no lock.
  */
 void sbull_bitmap_mark(struct sbull_mirror *m, struct llist_node *list)
 {
@@ -193,7 +252,7 @@ void sbull_bitmap_mark(struct sbull_mirror *m, struct llist_node *list)
 	bool clean = false, news = false;
 
 	llist_for_each_entry(mio, list, node)
-		clean |= sbull_bitmap_count(m, mio);
+		clean |= sbull_bitmap_clean(m, mio);
 	if (!clean)
 		return;
 	mutex_lock(&m->bitmap_lock);
@@ -208,22 +267,52 @@ void sbull_bitmap_mark(struct sbull_mirror *m, struct llist_node *list)
 }
 
 /**
- * sbull_bitmap_unmark - a marked write is no longer in flight
+ * sbull_bitmap_cover - set the bits of regions a resync copied mid-write
  * @m: the mirror
- * @mio: the write, ended by the legs or not sent after all
+ * @pos: the first sector the resync has just copied to its legs
+ * @n: how many
  *
- * Any context.
+ * The store is ahead of the in-sync legs wherever a write is counted: it
+ * is not on them yet (pending, deferred, in flight, or a block dirty in
+ * write-back mode). The resync has copied the store as it is, so once its
+ * legs are in sync they differ from the others there, until that write
+ * reaches them all: the region's bit must say so on the in-sync legs
+ * first, and on the new ones from their first in-sync header, which
+ * carries the bits. A write counted after the copy reaches the resynced
+ * legs too, and is marked as any write. Process context (the resync work).
  */
-void sbull_bitmap_unmark(struct sbull_mirror *m,
-			 const struct sbull_mirror_io *mio)
+void sbull_bitmap_cover(struct sbull_mirror *m, sector_t pos, sector_t n)
 {
-	unsigned int r, last;
+	unsigned int r, first = sbull_region(m, pos);
+	unsigned int last = sbull_region(m, pos + n - 1);
+	bool need = false, news = false;
 
-	if (!mio->nr_sectors)
+	/* The copy read the store: pairs with sbull_bitmap_begin(). */
+	smp_mb();
+	for (r = first; r <= last && !need; r++)
+		need = atomic_read(&m->writes[r]) && !test_bit(r, m->bits);
+	if (!need)
 		return;
-	last = sbull_region(m, mio->sector + mio->nr_sectors - 1);
-	for (r = sbull_region(m, mio->sector); r <= last; r++)
-		atomic_dec(&m->writes[r]);
+	/*
+	 * A bit in @bits is on the legs: the issue worker sends a write into
+	 * a region whose bit it sees set without a lock. So the new bits are
+	 * written from @covering first, and join @bits once on the legs.
+	 */
+	mutex_lock(&m->bitmap_lock);
+	for (r = first; r <= last; r++)
+		if (atomic_read(&m->writes[r]) && !test_bit(r, m->bits)) {
+			__set_bit(r, m->covering);
+			news = true;
+		}
+	if (news) {
+		sbull_bitmap_write(m, false);
+		bitmap_or(m->bits, m->bits, m->covering, m->nr_regions);
+		bitmap_zero(m->covering, m->nr_regions);
+	}
+	mutex_unlock(&m->bitmap_lock);
+	if (news)
+		queue_delayed_work(m->event_wq, &m->bitmap_work,
+				   SBULL_BITMAP_PERIOD);
 }
 
 /**
@@ -249,7 +338,7 @@ void sbull_bitmap_hold(struct sbull_mirror *m, sector_t sector)
  */
 void sbull_bitmap_release(struct sbull_mirror *m, sector_t sector)
 {
-	atomic_dec(&m->writes[sbull_region(m, sector)]);
+	sbull_bitmap_end(m, sector, 1);
 }
 
 /**
@@ -275,11 +364,21 @@ void sbull_bitmap_work(struct work_struct *work)
 		    atomic_read(&m->writes[r]))
 			continue;
 		clear_bit(r, m->bits);
-		/* Pairs with the barrier in sbull_bitmap_count(). */
+		/* Pairs with the barrier in sbull_bitmap_begin(). */
 		smp_mb__after_atomic();
 		if (atomic_read(&m->writes[r])) {
 			set_bit(r, m->bits);
 			continue;
+		}
+		/*
+		 * The last write there has ended; if a leg failed it, that
+		 * leg left service before (sbull_bitmap_end()): the headers
+		 * are behind again, and the bit stays.
+		 */
+		smp_rmb();
+		if (READ_ONCE(m->behind)) {
+			set_bit(r, m->bits);
+			break;
 		}
 		cleared = true;
 	}
@@ -335,6 +434,8 @@ void sbull_bitmap_export(struct sbull_mirror *m, void *area)
 	lockdep_assert_held(&m->bitmap_lock);
 	memset(area, 0, SBULL_BITMAP_MAX_REGIONS / BITS_PER_BYTE);
 	for_each_set_bit(r, m->bits, m->nr_regions)
+		__set_bit_le(r, area);
+	for_each_set_bit(r, m->covering, m->nr_regions)
 		__set_bit_le(r, area);
 }
 

@@ -119,6 +119,8 @@ static bool sbull_resync_chunk(struct sbull_dev *dev, unsigned long legs,
 		error = ~0UL;
 	if (error)
 		sbull_mirror_fail_legs(m, sbull_failed_legs(legs, error));
+	/* The copy may be ahead of the in-sync legs: the bitmap says where. */
+	sbull_bitmap_cover(m, pos, n);
 	return sbull_failed_legs(legs, error) != legs;
 }
 

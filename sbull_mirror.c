@@ -199,41 +199,40 @@ static blk_status_t sbull_mirror_status(struct sbull_mirror *m,
 }
 
 /*
- * End a write that the legs in service took (@failed: those that did not,
- * now failed), or hold it while the headers are behind: a crash before the
- * survivors' headers say that a leg left must not let that leg, which
+ * End a write that the legs in service took (those that did not are
+ * failed by now), or hold it while the headers are behind: a crash before
+ * the survivors' headers say that a leg left must not let that leg, which
  * lacks the write, be the one the store is restored from. dm-raid1 holds
  * such writes for its log in the same way. Any context.
  */
 static void sbull_mirror_complete(struct sbull_mirror *m,
-				  struct sbull_mirror_io *mio,
-				  unsigned long failed)
+				  struct sbull_mirror_io *mio)
 {
 	unsigned long flags;
-	bool hold, news = false;
+	bool hold;
 
 	/*
 	 * The common case takes no lock: a write that every leg it went to
-	 * took is on each of them, so a leg leaving meanwhile has it too.
+	 * took is on each of them, so a leg leaving meanwhile has it too. A
+	 * leg that failed it made the headers behind (under @lock, which
+	 * this CPU took last).
 	 */
-	if (!failed && !READ_ONCE(m->behind)) {
+	if (!READ_ONCE(m->behind)) {
 		mio->end_io(mio, sbull_mirror_status(m, mio));
 		return;
 	}
 	spin_lock_irqsave(&m->lock, flags);
-	if (failed)
-		news = __sbull_mirror_fail_legs(m, failed);
 	hold = m->behind;
 	if (hold)
 		llist_add(&mio->node, &m->held);
 	spin_unlock_irqrestore(&m->lock, flags);
 	/*
-	 * Queued for news, and at every hold: a failure on a leg that had
-	 * already failed is no news, but the write it holds must end.
+	 * Queued at every hold: a failure on a leg that had already failed
+	 * is no news, but the write it holds must end.
 	 */
-	if (hold || news)
+	if (hold)
 		queue_work(m->event_wq, &m->event_work);
-	if (!hold)
+	else
 		mio->end_io(mio, sbull_mirror_status(m, mio));
 }
 
@@ -253,20 +252,26 @@ void sbull_mirror_endio(unsigned long error, void *context)
 	unsigned long failed = sbull_failed_legs(legs, error);
 
 	trace_sbull_mirror_done(mio, error);
-	sbull_bitmap_unmark(m, mio);
 	/* EXERCISE 5 BEGIN: end the write; fail the legs that failed */
 	/*
-	 * The failures are taken before the legs are put: a leg readied for
-	 * a resync once idle must not be failed by an error from before.
+	 * The failures are taken first: before the region's count ends, so
+	 * that a bitmap pass that sees the count gone sees the legs gone too
+	 * (sbull_bitmap_work()); and before the legs are put, so that a leg
+	 * readied for a resync once idle is not failed by an error from
+	 * before. The other order let a pass clear the bit of a region that
+	 * a failing leg lacks a write in; that window is a few instructions
+	 * wide, between two stores of one CPU, and no test in a guest can
+	 * place a pass inside it: the barriers of sbull_bitmap_end() and
+	 * sbull_bitmap_work() close it by construction.
 	 */
-	if (failed == legs) {
+	if (failed)
 		sbull_mirror_fail_legs(m, failed);
-		sbull_mirror_put_legs(m, legs);
+	sbull_bitmap_end(m, mio->sector, mio->nr_sectors);
+	sbull_mirror_put_legs(m, legs);
+	if (failed == legs)
 		mio->end_io(mio, BLK_STS_IOERR);
-	} else {
-		sbull_mirror_complete(m, mio, failed);
-		sbull_mirror_put_legs(m, legs);
-	}
+	else
+		sbull_mirror_complete(m, mio);
 	sbull_mirror_answered(m);
 	/* EXERCISE 5 END */
 }
@@ -441,8 +446,7 @@ static void sbull_mirror_issue(struct sbull_mirror *m,
 	spin_lock_irq(&m->lock);
 	wait = sbull_mirror_must_wait(m, mio);
 	if (wait) {
-		/* Marked again when it comes back. */
-		sbull_bitmap_unmark(m, mio);
+		/* Still counted in its regions: the store is ahead there. */
 		llist_add(&mio->node, &m->deferred);
 	} else {
 		n = sbull_mirror_targets(m, mio, where, &zeroes);
@@ -452,9 +456,10 @@ static void sbull_mirror_issue(struct sbull_mirror *m,
 		return;
 
 	if (!n) {	/* every leg failed, or the resync will copy it */
-		sbull_bitmap_unmark(m, mio);
+		sbull_bitmap_end(m, mio->sector, mio->nr_sectors);
+		/* Answered once ended or held, as in sbull_mirror_endio(). */
+		sbull_mirror_complete(m, mio);
 		sbull_mirror_answered(m);
-		sbull_mirror_complete(m, mio, 0);
 		return;
 	}
 	opf = sbull_mirror_opf(mio, zeroes);
@@ -481,7 +486,8 @@ static void sbull_mirror_issue_work(struct work_struct *work)
 
 /**
  * sbull_mirror_queue - send a write to the legs, whatever the mode
- * @mio: the write, of the store's current content
+ * @mio: the write, of the store's current content, counted in its regions
+ *	 by sbull_bitmap_begin()
  *
  * Any context but interrupt: the issue work does the rest, and
  * @mio->end_io() is called once the legs have it.
@@ -546,13 +552,41 @@ void sbull_mirror_resume_deferred(struct sbull_mirror *m)
  * @dev: the sbull device
  * @op: the operation of a bio or request
  *
+ * Asked once per I/O: the answer decides both sbull_mirror_begin() and
+ * sbull_mirror_write(), and a leg may come or go in between.
+ *
  * Return: true for writes, discards, write-zeroes and flushes on a device
  * with legs.
  */
 bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op)
 {
-	return (op_is_write(op) || op == REQ_OP_FLUSH) &&
-	       sbull_mirrored(&dev->mirror);
+	switch (op) {
+	case REQ_OP_WRITE:
+	case REQ_OP_FLUSH:
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		return sbull_mirrored(&dev->mirror);
+	default:
+		return false;
+	}
+}
+
+/**
+ * sbull_mirror_begin - a write the legs take is about to change the store
+ * @dev: the sbull device
+ * @sector: the write's first sector
+ * @nr_sectors: its length; 0 for a flush
+ *
+ * Called by the request paths after every check that may fail the I/O,
+ * before they change the store; the write then goes to
+ * sbull_mirror_write(). From here until the legs have it, the store is
+ * ahead of them in its regions, and the write-intent bitmap knows it
+ * (sbull_bitmap_begin()). Any context but interrupt.
+ */
+void sbull_mirror_begin(struct sbull_dev *dev, sector_t sector,
+			unsigned int nr_sectors)
+{
+	sbull_bitmap_begin(&dev->mirror, sector, nr_sectors);
 }
 
 /**

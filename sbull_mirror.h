@@ -212,6 +212,8 @@ struct sbull_wb {
  *	differ, on the legs (or being written there) before a write goes there
  * @touched: regions written since @bitmap_work last looked
  * @writes: per region, the writes marked and not yet ended
+ * @covering: bits a resync is writing to the legs, not yet in @bits
+ *	(sbull_bitmap_cover()); under @bitmap_lock
  * @resync_bits: the regions the crash resync copies to @partial_legs
  * @partial_legs: resyncing legs that need only @resync_bits: same epoch as
  *	the store, crashed with it
@@ -258,6 +260,7 @@ struct sbull_mirror {
 	unsigned long *bits;
 	unsigned long *touched;
 	atomic_t *writes;
+	unsigned long *covering;
 	unsigned long *resync_bits;
 	unsigned long partial_legs;
 	unsigned int region_shift;
@@ -311,6 +314,8 @@ void sbull_mirror_init(struct sbull_dev *dev);
 int sbull_mirror_open(struct sbull_dev *dev);
 void sbull_mirror_destroy(struct sbull_dev *dev);
 bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op);
+void sbull_mirror_begin(struct sbull_dev *dev, sector_t sector,
+			unsigned int nr_sectors);
 blk_status_t sbull_mirror_may_write(struct sbull_dev *dev, enum req_op op);
 void sbull_mirror_write(struct sbull_mirror_io *mio);
 void sbull_mirror_queue(struct sbull_mirror_io *mio);
@@ -359,9 +364,12 @@ unsigned long sbull_wb_dirty_kb(struct sbull_mirror *m);
 int sbull_bitmap_parse(void);
 int sbull_bitmap_alloc(struct sbull_dev *dev);
 void sbull_bitmap_free(struct sbull_mirror *m);
+void sbull_bitmap_begin(struct sbull_mirror *m, sector_t sector,
+			unsigned int nr_sectors);
+void sbull_bitmap_end(struct sbull_mirror *m, sector_t sector,
+		      unsigned int nr_sectors);
 void sbull_bitmap_mark(struct sbull_mirror *m, struct llist_node *list);
-void sbull_bitmap_unmark(struct sbull_mirror *m,
-			 const struct sbull_mirror_io *mio);
+void sbull_bitmap_cover(struct sbull_mirror *m, sector_t pos, sector_t n);
 void sbull_bitmap_hold(struct sbull_mirror *m, sector_t sector);
 void sbull_bitmap_release(struct sbull_mirror *m, sector_t sector);
 void sbull_bitmap_work(struct work_struct *work);

@@ -204,7 +204,7 @@ static unsigned int sbull_xfer_bio(struct sbull_dev *dev, struct bio *bio)
 }
 
 static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio,
-				 unsigned int *nsegs)
+				 bool mirrored, unsigned int *nsegs)
 {
 	sector_t sector = bio->bi_iter.bi_sector;
 
@@ -213,6 +213,8 @@ static blk_status_t sbull_do_bio(struct sbull_dev *dev, struct bio *bio,
 	if (sbull_mirror_may_write(dev, bio_op(bio)) ||
 	    sbull_inject_fails(dev, bio_op(bio), sector, bio_sectors(bio)))
 		return BLK_STS_IOERR;
+	if (mirrored)
+		sbull_mirror_begin(dev, sector, bio_sectors(bio));
 
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
@@ -230,6 +232,7 @@ static void sbull_submit_bio(struct bio *bio)
 	struct sbull_dev *dev = bio->bi_bdev->bd_disk->private_data;
 	struct sbull_bio_io *bio_io = NULL;
 	unsigned int nsegs = 0;
+	bool mirrored;
 
 	/*
 	 * A bio reaches a bio-based driver as large as it was made. Reads
@@ -246,17 +249,17 @@ static void sbull_submit_bio(struct bio *bio)
 	this_cpu_inc(dev->stats->bios);
 	if (bio->bi_opf & REQ_PREFLUSH)
 		this_cpu_inc(dev->stats->flushes);
-	if (sbull_mirror_takes(dev, bio_op(bio)) || sbull_inject_delays(dev)) {
+	mirrored = sbull_mirror_takes(dev, bio_op(bio));
+	if (mirrored || sbull_inject_delays(dev)) {
 		bio_io = sbull_bio_io_alloc(bio);
 		if (!bio_io) {
 			bio_wouldblock_error(bio);
 			return;
 		}
 	}
-	bio->bi_status = sbull_do_bio(dev, bio, &nsegs);
+	bio->bi_status = sbull_do_bio(dev, bio, mirrored, &nsegs);
 	sbull_count_io(dev, bio_op(bio), nsegs, bio->bi_status);
-	if (bio_io && bio->bi_status == BLK_STS_OK &&
-	    sbull_mirror_takes(dev, bio_op(bio))) {
+	if (mirrored && bio->bi_status == BLK_STS_OK) {
 		bio_io->bio = bio;
 		sbull_mio_init(&bio_io->mio, dev, bio->bi_opf,
 			       bio->bi_iter.bi_sector, bio_sectors(bio),
@@ -295,7 +298,8 @@ static void sbull_count_request(struct sbull_dev *dev, struct request *rq)
 }
 
 static blk_status_t sbull_do_request(struct sbull_dev *dev,
-				     struct request *rq, unsigned int *nsegs)
+				     struct request *rq, bool mirrored,
+				     unsigned int *nsegs)
 {
 	bool write = rq_data_dir(rq) == WRITE;
 	struct req_iterator iter;
@@ -309,6 +313,8 @@ static blk_status_t sbull_do_request(struct sbull_dev *dev,
 	    sbull_inject_fails(dev, req_op(rq), blk_rq_pos(rq),
 			       blk_rq_sectors(rq)))
 		return BLK_STS_IOERR;
+	if (mirrored)
+		sbull_mirror_begin(dev, blk_rq_pos(rq), blk_rq_sectors(rq));
 	if (!sbull_rq_moves_data(rq))
 		return sbull_do_nodata(dev, req_op(rq), blk_rq_pos(rq),
 				       blk_rq_sectors(rq));
@@ -385,11 +391,11 @@ static void sbull_poll_queue_add(struct blk_mq_hw_ctx *hctx,
  */
 static void sbull_end_request(struct blk_mq_hw_ctx *hctx,
 			      struct sbull_dev *dev, struct request *rq,
-			      blk_status_t status)
+			      bool mirrored, blk_status_t status)
 {
 	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
-	if (status == BLK_STS_OK && sbull_mirror_takes(dev, req_op(rq))) {
+	if (mirrored && status == BLK_STS_OK) {
 		sbull_mio_init(&cmd->mio, dev, rq->cmd_flags, blk_rq_pos(rq),
 			       blk_rq_sectors(rq), req_get_ioprio(rq),
 			       sbull_rq_mirrored);
@@ -408,15 +414,16 @@ static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
 {
 	struct request *rq = bd->rq;
 	struct sbull_dev *dev = rq->q->queuedata;
+	bool mirrored = sbull_mirror_takes(dev, req_op(rq));
 	unsigned int nsegs = 0;
 	blk_status_t status;
 
 	blk_mq_start_request(rq);
 	trace_sbull_request(hctx, rq);
 	sbull_count_request(dev, rq);
-	status = sbull_do_request(dev, rq, &nsegs);
+	status = sbull_do_request(dev, rq, mirrored, &nsegs);
 	sbull_count_io(dev, req_op(rq), nsegs, status);
-	sbull_end_request(hctx, dev, rq, status);
+	sbull_end_request(hctx, dev, rq, mirrored, status);
 	return BLK_STS_OK;
 }
 
@@ -609,6 +616,7 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 	struct request *rq = bd->rq;
 	struct sbull_dev *dev = rq->q->queuedata;
 	enum req_op op = req_op(rq);
+	bool mirrored = sbull_mirror_takes(dev, op);
 	unsigned int nsegs = 0;
 	blk_status_t status;
 
@@ -621,7 +629,7 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 	 * is a polled request, ended by ->poll(), and every request while
 	 * faults or delays are injected.
 	 */
-	if (sbull_rq_moves_data(rq) && !sbull_mirror_takes(dev, op) &&
+	if (sbull_rq_moves_data(rq) && !mirrored &&
 	    !(rq->cmd_flags & REQ_POLLED) && !sbull_inject_on(dev) &&
 	    sbull_in_range(dev, blk_rq_pos(rq), blk_rq_sectors(rq))) {
 		/* The request is gone once its last segment completes. */
@@ -629,9 +637,9 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 			       BLK_STS_OK);
 		return BLK_STS_OK;
 	}
-	status = sbull_do_request(dev, rq, &nsegs);
+	status = sbull_do_request(dev, rq, mirrored, &nsegs);
 	sbull_count_io(dev, op, nsegs, status);
-	sbull_end_request(hctx, dev, rq, status);
+	sbull_end_request(hctx, dev, rq, mirrored, status);
 	return BLK_STS_OK;
 }
 

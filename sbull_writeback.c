@@ -216,6 +216,8 @@ void sbull_wb_write(struct sbull_mirror_io *mio)
 
 	if (mio->nr_sectors)
 		news = sbull_wb_mark(m, mio);
+	/* Its dirty blocks hold its regions now (sbull_bitmap_hold()). */
+	sbull_bitmap_end(m, mio->sector, mio->nr_sectors);
 	/* The count's cache line is written once a block per pass. */
 	dirty = news ? atomic_long_add_return(news, &wb->nr_dirty) :
 		       atomic_long_read(&wb->nr_dirty);
@@ -284,6 +286,7 @@ static void sbull_wb_send(struct sbull_dev *dev, struct sbull_mirror_io *mio,
 	mio->ioprio = IOPRIO_DEFAULT;
 	mio->end_io = sbull_wb_end;
 	atomic_inc(&dev->mirror.wb.inflight);
+	sbull_bitmap_begin(&dev->mirror, sector, end - sector);
 	sbull_mirror_queue(mio);
 }
 

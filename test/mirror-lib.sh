@@ -132,6 +132,24 @@ wait_held() {
 
 sum_of() { sha256sum <"$1" | cut -d' ' -f1; }
 
+# The bits set in the bitmap of the header block at sector $2 (default 0)
+# of device $1 (its last 3 KiB, little-endian bit order), read past the
+# page cache, space-separated.
+disk_bits() {
+	dd if="$1" bs=512 skip="${2:-0}" count="$HDR_SECTORS" iflag=direct \
+		status=none | python3 -c '
+import sys
+d = sys.stdin.buffer.read()[1024:4096]
+print(" ".join(str(i) for i in range(len(d) * 8) if d[i // 8] >> (i % 8) & 1))'
+}
+
+# The state field of the header at sector $2 (default 0) of device $1:
+# 1 clean, 2 dirty, 3 resyncing (sbull_leg_header.c).
+hdr_state() {
+	dd if="$1" bs=512 skip="${2:-0}" count=1 iflag=direct status=none |
+		od -An -t u4 -j 48 -N 4 | tr -d ' '
+}
+
 # Listen for kernel uevents in the background, one "KEY=VALUE" line per
 # field and an empty line after each event, into file $1; returns once the
 # socket is bound, so that no event raised afterwards is missed. The

@@ -29,14 +29,6 @@ slow_header() {
 	echo "0 $HDR_SECTORS delay $1 0 0 $1 0 60000 $1 0 0
 $HDR_SECTORS $((REGION_SECTORS - HDR_SECTORS)) linear $1 $HDR_SECTORS"
 }
-# The bits set in the bitmap of the header block at the start of device $1
-# (its last 3 KiB, little-endian bit order), read past the page cache.
-disk_bits() {
-	dd if="$1" bs=4096 count=1 iflag=direct status=none | python3 -c '
-import sys
-d = sys.stdin.buffer.read()[1024:4096]
-print(" ".join(str(i) for i in range(len(d) * 8) if d[i // 8] >> (i % 8) & 1))'
-}
 
 leg0=$(dm_create sbull-leg0 "$(leg_plain /dev/vda)")
 leg1=$(dm_create sbull-leg1 "$(leg_plain /dev/vdb)")

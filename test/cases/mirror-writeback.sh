@@ -14,6 +14,15 @@
 # - fail: leg 1 fails under fio verify: fio is clean, and after an fsync
 #   leg 0 holds the store. Then leg 0 fails with a write in RAM only: the
 #   fsync fails with EIO, and so does the next write.
+# - add: a block dirty in RAM (writeback_ms 600 s) when a leg is added:
+#   the resync copies the store, so the new leg has the block and the old
+#   one not. Wherever two in-sync legs may differ a bit must say so: the
+#   block's region is set in both legs' bitmaps. A power cut then (the
+#   legs copied to brd as they are) and a load from the copies resyncs
+#   that region: both legs equal the store.
+# - cover: the same, with leg 0's writes held 6 s as the resync sets the
+#   block's bit (the bitmap goes to leg 0, then leg 1); an fsync then
+#   sends the block: no leg may have it before its header has the bit.
 # - switch: fio verify runs while the mode flips between writethrough and
 #   writeback every 0.2 s, with a 1 MiB dirty limit that makes writes
 #   wait (and no flusher period); fio is clean, and once back in
@@ -75,10 +84,16 @@ flush)
 	leg_has /dev/vdb /tmp/fua $((5 << 20)) || fail "leg 1 lacks the O_DSYNC write once it ended"
 	[ "$(cat "$sysfs/dirty_kb")" = 0 ] || fail "dirty_kb is $(cat "$sysfs/dirty_kb") after the flushes"
 	echo "# the fsync and the O_DSYNC write ended with both legs holding their data"
-	# The flusher's next write of a block may be what makes the legs
-	# equal there again: a block dirty in RAM keeps its region's bit.
+	# The flusher's write may have read a block while it changed: the
+	# legs may differ there until its next write of the block. So a block
+	# dirty again keeps the bit that the flusher's write set: written,
+	# flushed, and at once written again, well inside the bitmap's period.
 	write_at /tmp/w $((1 << 20)) || fail "second write"
+	fsync_disk || fail "second fsync: $(cat /tmp/fsync.out)"
+	write_at /tmp/w $((1 << 20)) || fail "third write"
 	sleep 12
+	[ "$(cat "$sysfs/dirty_kb")" = 1024 ] ||
+		fail "dirty_kb is $(cat "$sysfs/dirty_kb") after the third write, expected 1024"
 	[ "$(cat "$sysfs/dirty_regions")" = 2 ] ||
 		fail "$(cat "$sysfs/dirty_regions") dirty regions two periods after the fsyncs, expected 2: the regions of the 1 MiB dirty in RAM (2 and 3), not that of the O_DSYNC write"
 	echo "# two periods later: the 2 regions with blocks dirty in RAM keep their bits, the other is clear"
@@ -163,6 +178,67 @@ fail)
 	grep -q 'Input/output error' /tmp/must_fail.out ||
 		fail "a write with no leg left did not fail with EIO: $(cat /tmp/must_fail.out)"
 	echo "# the last leg failed: the fsync and the next write fail with EIO"
+	unload_sbull
+	;;
+add)
+	modprobe brd rd_nr=2 rd_size=$((REGION_SECTORS / 2 + 1024)) || fail "modprobe brd"
+	load_mirror "$mode" sbulla=/dev/vda legs_init=1 writeback=sbulla \
+		writeback_ms=600000
+	wait_in_sync 0
+	head -c 4096 /dev/urandom >/tmp/w
+	off=$((7 * 524288 + 8192))
+	write_at /tmp/w "$off" || fail "write"
+	[ "$(cat "$sysfs/dirty_kb")" = 4 ] ||
+		fail "dirty_kb is $(cat "$sysfs/dirty_kb") after a 4 KiB write, expected 4"
+	echo "add /dev/vdb init" >"$LEGS" || fail "add /dev/vdb init"
+	wait_in_sync 1
+	[ "$(cat "$sysfs/dirty_kb")" = 4 ] ||
+		fail "the block is no longer dirty in RAM (dirty_kb $(cat "$sysfs/dirty_kb")): the test needs it dirty"
+	leg_has /dev/vdb /tmp/w "$off" || fail "the resync did not copy the dirty block to leg 1"
+	! leg_has /dev/vda /tmp/w "$off" || fail "leg 0 has the dirty block: the flusher ran"
+	echo "# the block dirty in RAM is on the new leg 1 and not on leg 0; bitmaps: leg 0 '$(disk_bits /dev/vda)', leg 1 '$(disk_bits /dev/vdb)'"
+	for d in /dev/vda /dev/vdb; do
+		[[ " $(disk_bits "$d") " == *" 7 "* ]] ||
+			fail "the legs differ in region 7 (a block dirty in RAM, copied to the new leg only), yet $d's bitmap has bits '$(disk_bits "$d")'"
+	done
+	for i in 0 1; do
+		dd if="/dev/vd$(echo ab | cut -c$((i + 1)))" of="/dev/ram$i" bs=1M \
+			count=$(((REGION_SECTORS * 512 + (1 << 20) - 1) >> 20)) \
+			iflag=direct oflag=direct status=none || fail "copy of leg $i"
+	done
+	unload_sbull
+	load_mirror "$mode" sbulla=/dev/ram0,sbulla=/dev/ram1
+	wait_in_sync 1
+	dmesg | grep -E 'sbull: sbulla: resync' | tail -n 2 | sed 's/^\[[^]]*\] /# /'
+	expect_leg_is_store /dev/ram0
+	expect_leg_is_store /dev/ram1
+	echo "# after a cut, the load from the copies resynced region 7: both legs equal the store"
+	unload_sbull
+	;;
+cover)
+	leg0=$(dm_create sbull-leg0 "$(leg_plain /dev/vda)")
+	load_wb "sbulla=$leg0,sbulla=/dev/vdb" legs_init=1 writeback_ms=600000
+	head -c 4096 /dev/urandom >/tmp/w
+	off=$((7 * 524288 + 8192))
+	write_at /tmp/w "$off" || fail "write"
+	dm_switch sbull-leg0 "0 $REGION_SECTORS delay /dev/vda 0 0 /dev/vda 0 6000"
+	echo "add /dev/vdc init" >"$LEGS" || fail "add /dev/vdc init"
+	# The resync's first write to leg 0 is the bitmap with bit 7.
+	wait_held sbull-leg0 1
+	fsync_disk &
+	fsync_pid=$!
+	sleep 1
+	if leg_has /dev/vdb /tmp/w "$off"; then
+		[[ " $(disk_bits /dev/vdb) " == *" 7 "* ]] ||
+			fail "leg 1 has the block of region 7 while its bitmap has bits '$(disk_bits /dev/vdb)': the write went before its bit"
+	fi
+	echo "# while the bitmap with bit 7 was on its way: leg 1 $(leg_has /dev/vdb /tmp/w "$off" && echo has || echo lacks) the block, its bits '$(disk_bits /dev/vdb)'"
+	wait "$fsync_pid" || fail "fsync: $(cat /tmp/fsync.out)"
+	dm_switch sbull-leg0 "$(leg_plain /dev/vda)"
+	wait_in_sync 2
+	expect_leg_is_store /dev/vda
+	expect_leg_is_store /dev/vdb
+	expect_leg_is_store /dev/vdc
 	unload_sbull
 	;;
 switch)
