@@ -239,6 +239,34 @@ static int sbull_leg_take_out(struct sbull_dev *dev, unsigned int slot,
 	return -EBUSY;
 }
 
+/*
+ * Once leg @slot's writes in flight have landed (which may take seconds)
+ * and the others' headers say that it left: are they still in sync? They
+ * may have failed meanwhile (their failure events wait for @config, which
+ * the command holds), or in writing those headers. If none is left, @slot
+ * is the last complete copy: it is not made a resync target, and its
+ * header stays that of a complete copy, for the next load to restore
+ * from. It stays out of service: the writes completed since it left went
+ * to legs it lacks them on; held, they fail (no leg is left) rather than
+ * complete on a leg that lacks them. Once the headers say that @slot
+ * left, a leg failing later leaves a resyncing @slot as any leg that
+ * fails beside a resync (guarantee 3 of README.md).
+ */
+static int sbull_leg_still_needed(struct sbull_dev *dev, unsigned int slot)
+{
+	struct sbull_mirror *m = &dev->mirror;
+	unsigned long in_sync;
+
+	spin_lock_irq(&m->lock);
+	in_sync = sbull_legs_in(m, SBULL_LEG_IN_SYNC);
+	spin_unlock_irq(&m->lock);
+	if (in_sync)
+		return 0;
+	pr_err("%s: resync %u: every other leg in sync failed while leg %u's writes landed: it holds the only complete copy; refused: it stays offline, for the next load to restore from it\n",
+	       sbull_name(dev), slot, slot);
+	return -EBUSY;
+}
+
 /* "remove SLOT": out of service, then closed once its writes are done. */
 static int sbull_legs_remove(struct sbull_dev *dev, unsigned int slot)
 {
@@ -282,6 +310,15 @@ static int sbull_legs_resync(struct sbull_dev *dev, unsigned int slot)
 	if (err)
 		return err;
 	sbull_mirror_wait_idle(m, slot);
+	/*
+	 * The others' headers say that it left before it becomes a resync
+	 * target: until they do, it is a complete copy that they may fail
+	 * to be (sbull_leg_still_needed()).
+	 */
+	sbull_legs_commit(dev);
+	err = sbull_leg_still_needed(dev, slot);
+	if (err)
+		return err;
 	err = sbull_leg_write_header(dev, slot, SBULL_HDR_RESYNCING, 0);
 	if (err) {
 		pr_err("%s: resync %u: cannot write the header of %s (%d)\n",
@@ -292,7 +329,6 @@ static int sbull_legs_resync(struct sbull_dev *dev, unsigned int slot)
 		return err;
 	}
 	sbull_set_state(m, slot, SBULL_LEG_RESYNCING);
-	sbull_legs_commit(dev);
 	pr_info("%s: leg %u (%s:%llu) resyncing\n", sbull_name(dev), slot,
 		m->legs[slot].path, (unsigned long long)m->legs[slot].start);
 	sbull_leg_uevent(dev, slot, "resyncing");

@@ -6,7 +6,10 @@
 # succeed before leg 1 has one: it waits, and succeeds once the resync is
 # let go and ends. Again, but leg 1 is removed while the fsync waits: the
 # fsync fails with EIO. Neither `resync` nor `remove` of the last leg in
-# sync is taken while another leg is attached.
+# sync is taken while another leg is attached; nor a resync that waits
+# for the leg's writes in flight while the only other in-sync leg fails:
+# refused with EBUSY, the leg's header still that of a complete copy; nor
+# one whose other leg fails as its headers say that the leg left.
 # Usage: mirror-no-copy.sh MODE
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
@@ -117,4 +120,62 @@ must_fail sh -c "echo 'remove 0' >$LEGS"
 expect_leg_state 0 in_sync
 dmsetup resume sbull-leg1 || fail "dmsetup resume sbull-leg1"
 wait_in_sync 1
+cleanup_mirror
+
+# "resync 0" takes leg 0 out and waits for its writes in flight (held 5 s
+# by dm-delay); meanwhile leg 1, the only other leg in sync, fails. Leg 0
+# is then the last complete copy: the command must be refused, and leg 0's
+# header must not become a resync target's.
+leg0=$(dm_create sbull-leg0 "$good")
+leg1=$(dm_create sbull-leg1 "0 $REGION_SECTORS linear /dev/vdb 0")
+load_mirror "$mode" "sbulla=$leg0,sbulla=$leg1" legs_init=1
+wait_in_sync 0
+wait_in_sync 1
+dm_switch sbull-leg0 "$(leg_slow_data /dev/vda 5000)"
+dd if=/dev/urandom of=/dev/sbulla bs=4k count=1 oflag=direct status=none &
+write_pid=$!
+wait_held sbull-leg0 1
+bash -c "echo 'resync 0' >$LEGS" >/tmp/resync.out 2>&1 &
+resync_pid=$!
+sleep 1
+kill -0 "$resync_pid" 2>/dev/null ||
+	fail "resync 0 returned before leg 0's write in flight landed: $(cat /tmp/resync.out)"
+dm_switch sbull-leg1 "0 $REGION_SECTORS error"
+dd if=/dev/urandom of=/dev/sbulla bs=4k seek=1 count=1 oflag=direct status=none 2>/dev/null || true
+expect_leg_state 1 failed
+rc=0
+wait "$resync_pid" || rc=$?
+wait "$write_pid" || true
+[ "$rc" != 0 ] || fail "resync 0 was taken though leg 1 failed while it waited: leg 0 was the last complete copy ($(cat "$LEGS"))"
+grep -q 'Device or resource busy' /tmp/resync.out ||
+	fail "resync 0 failed, but not with EBUSY: $(cat /tmp/resync.out)"
+[ "$(hdr_state /dev/vda)" = 2 ] ||
+	fail "leg 0's header has state $(hdr_state /dev/vda) after the refused resync, expected 2 (dirty: a complete copy)"
+[ "$(leg_field 0 4)" != resyncing ] || fail "leg 0 is resyncing: $(cat "$LEGS")"
+echo "# resync 0 refused while leg 1 failed during its wait: $(sed 's/.*: //' /tmp/resync.out); leg 0 $(leg_field 0 4), its header dirty"
+unload_sbull
+cleanup_mirror
+
+# The other leg fails as the headers saying that leg 0 left are written
+# (held 5 s, then failing): still before leg 0 is stamped a resync target.
+low1=$(dm_create sbull-low1 "0 $REGION_SECTORS linear /dev/vdb 0")
+leg0=$(dm_create sbull-leg0 "$good")
+leg1=$(dm_create sbull-leg1 "0 $REGION_SECTORS linear $low1 0")
+load_mirror "$mode" "sbulla=$leg0,sbulla=$leg1" legs_init=1
+wait_in_sync 0
+wait_in_sync 1
+dm_switch sbull-leg1 "0 $REGION_SECTORS delay $low1 0 0 $low1 0 5000"
+bash -c "echo 'resync 0' >$LEGS" >/tmp/resync.out 2>&1 &
+resync_pid=$!
+wait_held sbull-leg1 1
+dm_switch sbull-low1 "0 $REGION_SECTORS error"
+rc=0
+wait "$resync_pid" || rc=$?
+[ "$rc" != 0 ] || fail "resync 0 was taken though leg 1 failed as the headers said that leg 0 left ($(cat "$LEGS"))"
+grep -q 'Device or resource busy' /tmp/resync.out ||
+	fail "resync 0 failed, but not with EBUSY: $(cat /tmp/resync.out)"
+[ "$(hdr_state /dev/vda)" = 2 ] ||
+	fail "leg 0's header has state $(hdr_state /dev/vda) after the refused resync, expected 2 (dirty: a complete copy)"
+expect_leg_state 1 failed
+echo "# resync 0 refused when leg 1 failed writing the headers that said leg 0 left"
 unload_sbull
