@@ -563,7 +563,11 @@ void sbull_legs_start(struct sbull_dev *dev)
 	mutex_lock(&m->config);
 	m->started = true;
 	if (m->nr_legs) {
-		sbull_legs_new_generation(dev);
+		/*
+		 * The legs put in service at assembly made the headers behind:
+		 * this generation says which they are, and catches them up.
+		 */
+		sbull_legs_commit(dev);
 		legs = sbull_legs_resyncing(m);
 		for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
 			if (sbull_leg_write_header(dev, slot,

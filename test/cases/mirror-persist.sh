@@ -5,7 +5,9 @@
 # legs; a clean unload leaves every leg holding the store and the reload
 # resyncs nothing. Then the newest generation wins: a load with one leg
 # alone moves it ahead, and the next load with both restores from it and
-# resyncs the other.
+# resyncs the other. A load writes one generation, and the first write
+# after it writes none. Last, legs_init with a leg of the set and a blank
+# device restores from the first and initialises the second.
 # Usage: mirror-persist.sh MODE
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
@@ -55,6 +57,13 @@ echo "$log" | grep -Ei 'sbull.*restor' | sed 's/^/# /'
 expect_leg_state 0 in_sync
 expect_leg_state 1 in_sync
 [ "$(leg_field 0 5) $(leg_field 1 5)" = "100 100" ] || fail "progress not 100: $(cat "$LEGS")"
+# The load's generation says which legs are in service: the first write
+# after it has nothing to wait for, and writes no other.
+loaded=$(cat /sys/block/sbulla/mirror/generation)
+dd if=/dev/sbulla of=/dev/sbulla bs=4k count=1 iflag=direct oflag=direct,dsync \
+	status=none || fail "rewriting the first block"
+[ "$(cat /sys/block/sbulla/mirror/generation)" = "$loaded" ] ||
+	fail "the first write after the load moved the generation from $loaded to $(cat /sys/block/sbulla/mirror/generation)"
 [ "$(store_sum)" = "$store" ] || fail "the restored store differs from the one unloaded"
 e2fsck -fn /dev/sbulla >/tmp/fsck.out 2>&1 || { cat /tmp/fsck.out >&2; fail "e2fsck found errors"; }
 mount -t ext4 /dev/sbulla "$SBULL_MNT"
