@@ -32,6 +32,7 @@ enum sbull_hdr_state {
  * struct sbull_hdr_info - what a leg's header says, once checked
  * @ours: sbull's, for a store of this geometry
  * @sbull: sbull's, whatever the geometry
+ * @magic: sbull's magic, whether the rest checks out or not
  * @uuid: the mirror set
  * @generation: epochs so far
  * @state: enum sbull_hdr_state
@@ -42,6 +43,7 @@ enum sbull_hdr_state {
 struct sbull_hdr_info {
 	bool ours;
 	bool sbull;
+	bool magic;
 	uuid_t uuid;
 	u64 generation;
 	u32 state;

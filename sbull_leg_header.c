@@ -129,6 +129,7 @@ static void sbull_hdr_decode(struct sbull_dev *dev,
 	unsigned int i;
 
 	memset(info, 0, sizeof(*info));
+	info->magic = !memcmp(hdr->magic, SBULL_HDR_MAGIC, sizeof(hdr->magic));
 	info->sbull = sbull_hdr_valid(hdr);
 	info->ours = info->sbull &&
 		     le64_to_cpu(hdr->store_bytes) == dev->size &&
@@ -174,16 +175,23 @@ int sbull_leg_read_header(struct sbull_dev *dev, struct sbull_leg *leg,
 	}
 	sbull_hdr_decode(dev, hdr, info);
 	/*
-	 * init overwrites a device without a header of sbull's, or a leg of
-	 * this very set (whatever its history: the user chose the store).
+	 * A leg of a set is taken; at load, the legs' headers are checked
+	 * together (one set, one history). init also takes a device without
+	 * a header of sbull's, to initialise it, as mdadm's --add would; at
+	 * run time, only a leg of this very set (whatever its history: the
+	 * user chose the store), never one of another set. Nor a header with
+	 * sbull's magic that does not check out: a header write torn by a
+	 * crash (it spans two sectors) must not turn a leg into a blank one.
 	 */
-	if (info->ours && !init)
+	if (info->ours && (!init || !dev->mirror.started ||
+			   uuid_equal(&info->uuid, &dev->mirror.uuid)))
 		return 0;
-	if (init && (!info->sbull || (info->ours &&
-				      !uuid_is_null(&dev->mirror.uuid) &&
-				      uuid_equal(&info->uuid, &dev->mirror.uuid))))
+	if (init && !info->magic)
 		return 0;
-	if (init)
+	if (info->magic && !info->sbull)
+		pr_err("%s: %pg holds an sbull header at sector %llu that does not check out (torn by a crash, or damaged); accepted: a leg with a whole header (to reuse this one, erase its first 4 KiB and initialise it)\n",
+		       what, leg->bdev, (unsigned long long)leg->start);
+	else if (init && info->ours)
 		pr_err("%s: %pg holds a leg of another sbull set (%pUb); accepted for init: a device without sbull header, or a leg of this set (erase its first 4 KiB at sector %llu to reuse it)\n",
 		       what, leg->bdev, &info->uuid,
 		       (unsigned long long)leg->start);

@@ -62,7 +62,7 @@ run_case mirror-badblocks "${modes[0]}"
 # of the leg list and the headers, on the first (SBULL_MIRROR_FIRST).
 kinds=(missing sbull readonly zoned stacked runtime)
 if [ "${SBULL_MIRROR_FIRST:-1}" = 1 ]; then
-	kinds+=(small overlap overlap-disks partition too-many noheader init-sbull unknown-state)
+	kinds+=(small overlap overlap-disks partition too-many noheader init-sbull torn unknown-state)
 fi
 for kind in "${kinds[@]}"; do
 	run_case mirror-bad-input "${modes[0]}" "$kind"

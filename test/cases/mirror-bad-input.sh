@@ -6,7 +6,7 @@
 # a bad `add` (or other command) written to the legs file is refused with
 # an error and one kernel line, and the legs table stays as it was.
 # Usage: mirror-bad-input.sh MODE missing|small|overlap|overlap-disks|
-#        partition|too-many|sbull|readonly|noheader|init-sbull|
+#        partition|too-many|sbull|readonly|noheader|init-sbull|torn|
 #        unknown-state|zoned|runtime|stacked
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
@@ -61,12 +61,34 @@ noheader)
 	params=(ndevices=1 nsectors="$STORE_SECTORS")
 	legs=sbulla=/dev/vda named=/dev/vda ;;
 init-sbull)
-	# legs_init takes only devices without an sbull header: not a leg
-	# of another set, which it would silently destroy.
+	# legs_init initialises devices without an sbull header, and keeps
+	# the legs of a set: never a leg of another set than the others',
+	# which it would silently destroy.
 	load_mirror "$mode" sbulla=/dev/vda legs_init=1
 	wait_in_sync 0
 	unload_sbull
-	legs=sbulla=/dev/vda named=/dev/vda ;;
+	load_mirror "$mode" sbulla=/dev/vdb legs_init=1
+	wait_in_sync 0
+	unload_sbull
+	checked+=("/dev/vdb:0:$REGION_SECTORS")
+	reason='another mirror set'
+	legs=sbulla=/dev/vda,sbulla=/dev/vdb named=/dev/vdb ;;
+torn)
+	# A header with sbull's magic that does not check out, as a header
+	# write torn by a crash leaves it (one byte of its history changed,
+	# its crc not): legs_init must not take it for a blank device.
+	load_mirror "$mode" sbulla=/dev/vda legs_init=1
+	wait_in_sync 0
+	unload_sbull
+	python3 - <<-'EOF' || fail "tearing the header"
+		with open("/dev/vda", "r+b") as f:
+		    f.seek(520)
+		    b = f.read(1)
+		    f.seek(520)
+		    f.write(bytes([b[0] ^ 0xff]))
+	EOF
+	reason='does not check out'
+	legs=sbulla=/dev/vda named=vda ;;
 unknown-state)
 	# A header whose state this sbull does not know, crc intact: no
 	# restore source.

@@ -85,3 +85,17 @@ expect_leg_is_store /dev/vdb 2048
 expect_leg_is_store /dev/vda 0
 [ "$(leg_field 0 7)" = "$(leg_field 1 7)" ] || fail "the legs' generations differ: $(cat "$LEGS")"
 unload_sbull
+
+# legs_init=1 with a leg of the set (vda) and a blank device (vdb, its
+# header erased): the store comes from vda, and vdb is initialised.
+dd if=/dev/zero of=/dev/vdb bs=512 seek=2048 count="$HDR_SECTORS" oflag=direct \
+	status=none || fail "erasing vdb:2048's header"
+log=$(kernel_log_during load_mirror "$mode" "$legs" legs_init=1)
+[ -e /dev/sbulla ] ||
+	fail "legs_init=1 with a leg of the set and a blank device refused: $(echo "$log" | sbull_lines)"
+[ "$(store_sum)" = "$newer" ] || fail "legs_init=1 did not restore the store from vda"
+wait_in_sync 1
+expect_leg_is_store /dev/vdb 2048
+expect_leg_is_store /dev/vda 0
+echo "# legs_init=1 with vda of the set and a blank vdb: restored from vda, vdb resynced"
+unload_sbull
