@@ -583,8 +583,16 @@ static int __init sbull_init(void)
 	if (err)
 		goto out_unregister;
 	err = sbull_create_param_disks();
-	if (err)
+	if (err) {
+		/*
+		 * modprobe takes ENOENT for an unknown symbol or parameter
+		 * (a leg path that does not exist): say ENODEV, which it
+		 * prints as "No such device", beside the kernel's line.
+		 */
+		if (err == -ENOENT)
+			err = -ENODEV;
 		goto out_queue_exit;
+	}
 	/*
 	 * Last: from here on, configfs may make disks. The disks above are
 	 * live, and failing the load now is a hazard (see

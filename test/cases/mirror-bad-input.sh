@@ -225,6 +225,11 @@ echo "$log" | sbull_lines | grep -qF -- "$named" ||
 	fail "the error does not name $named: $log"
 [ -z "${reason:-}" ] || echo "$log" | grep -qF -- "$reason" ||
 	fail "the error does not say \"$reason\": $log"
+# modprobe prints the errno of the load: one it does not misread (it
+# takes ENOENT for an unknown symbol or parameter).
+echo "# modprobe said: $(tail -n 1 /tmp/must_fail.out)"
+! grep -q 'Unknown symbol' /tmp/must_fail.out ||
+	fail "modprobe reads the refusal as an unknown symbol: $(cat /tmp/must_fail.out)"
 
 # Regions that touch without overlapping are fine.
 if [ "$kind" = overlap ]; then
