@@ -469,17 +469,20 @@ static int sbull_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
  * blk-mq's timeout: a polled request waits for a submitter that may have
  * stopped polling (a stopped process; an io_uring submit without
  * GETEVENTS). A queue freeze would then wait for ever: end it as ->poll()
- * would have. Any other request is ended by an hrtimer or by the mirror,
- * which have no time limit: let it run. Process context (the timeout work).
+ * would have, once its injected delay has passed (before, ->poll() would
+ * not end it either). Any other request is ended by an hrtimer or by the
+ * mirror, which have no time limit: let it run. Process context (the
+ * timeout work).
  */
 static enum blk_eh_timer_return sbull_timeout(struct request *rq)
 {
 	struct sbull_hwq *hwq = rq->mq_hctx->driver_data;
 	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	u64 now = ktime_get_ns();
 	bool stranded;
 
 	spin_lock(&hwq->poll_lock);
-	stranded = cmd->on_poll_list;
+	stranded = cmd->on_poll_list && cmd->deadline <= now;
 	if (stranded) {
 		list_del_init(&rq->queuelist);
 		cmd->on_poll_list = false;

@@ -88,6 +88,18 @@ wait "$fio_pid" || true
 	fail "a queue freeze waited 20 s for polled requests whose submitter had stopped polling"
 grep -q 'err= 0' /tmp/fio-stop.out || { cat /tmp/fio-stop.out >&2; fail "fio stopped and continued"; }
 echo none >"$sys/queue/scheduler"
+
+# blk-mq's timeout does not end a polled request before its time: with
+# completions delayed 4 s and io_timeout 1 s, a polled read still takes
+# 4 s (a lower bound only: a busy machine may take longer).
+echo 4000000000 >"$SBULL_CFS/p/completion_nsec"
+start=$(date +%s%N)
+fio --name=late --filename="$dev" --rw=read --bs=4k --size=4k --direct=1 \
+	--ioengine=pvsync2 --hipri=1 >/tmp/fio.out 2>&1 || { cat /tmp/fio.out >&2; fail "fio late"; }
+ms=$((($(date +%s%N) - start) / 1000000))
+echo "# a polled read with completion_nsec 4 s and io_timeout 1 s took $ms ms"
+[ "$ms" -ge 3900 ] ||
+	fail "a polled read with completion_nsec 4 s ended after $ms ms: blk-mq's timeout (1 s) ended it early"
 echo 0 >"$SBULL_CFS/p/completion_nsec"
 cfs_remove p
 unload_sbull
