@@ -104,10 +104,9 @@ int sbull_bitmap_alloc(struct sbull_dev *dev)
 	m->bits = bitmap_zalloc(nr, GFP_KERNEL);
 	m->touched = bitmap_zalloc(nr, GFP_KERNEL);
 	m->resync_bits = bitmap_zalloc(nr, GFP_KERNEL);
-	m->covering = bitmap_zalloc(nr, GFP_KERNEL);
 	m->writes = kvcalloc(nr, sizeof(*m->writes), GFP_KERNEL);
 	mutex_unlock(&m->bitmap_lock);
-	if (m->bits && m->touched && m->resync_bits && m->covering && m->writes)
+	if (m->bits && m->touched && m->resync_bits && m->writes)
 		return 0;
 	sbull_bitmap_free(m);
 	return -ENOMEM;
@@ -123,12 +122,10 @@ void sbull_bitmap_free(struct sbull_mirror *m)
 	bitmap_free(m->bits);
 	bitmap_free(m->touched);
 	bitmap_free(m->resync_bits);
-	bitmap_free(m->covering);
 	kvfree(m->writes);
 	m->bits = NULL;
 	m->touched = NULL;
 	m->resync_bits = NULL;
-	m->covering = NULL;
 	m->writes = NULL;
 	mutex_unlock(&m->bitmap_lock);
 }
@@ -269,7 +266,8 @@ void sbull_bitmap_mark(struct sbull_mirror *m, struct llist_node *list)
 /**
  * sbull_bitmap_cover - set the bits of regions a resync copied mid-write
  * @m: the mirror
- * @pos: the first sector the resync has just copied to its legs
+ * @pos: the first sector the resync has just copied to its legs, the
+ *	start of its window
  * @n: how many
  *
  * The store is ahead of the in-sync legs wherever a write is counted: it
@@ -294,21 +292,18 @@ void sbull_bitmap_cover(struct sbull_mirror *m, sector_t pos, sector_t n)
 	if (!need)
 		return;
 	/*
-	 * A bit in @bits is on the legs: the issue worker sends a write into
-	 * a region whose bit it sees set without a lock. So the new bits are
-	 * written from @covering first, and join @bits once on the legs.
+	 * The issue worker sends a write into a region whose bit it sees set
+	 * without taking a lock, as if the bit were on the legs: these bits
+	 * are not, until the write below. But they are of the resync's
+	 * window, where every write waits (sbull_mirror_must_wait()) until
+	 * the window moves on, after this returns.
 	 */
 	mutex_lock(&m->bitmap_lock);
 	for (r = first; r <= last; r++)
-		if (atomic_read(&m->writes[r]) && !test_bit(r, m->bits)) {
-			__set_bit(r, m->covering);
-			news = true;
-		}
-	if (news) {
+		if (atomic_read(&m->writes[r]))
+			news |= !test_and_set_bit(r, m->bits);
+	if (news)
 		sbull_bitmap_write(m, false);
-		bitmap_or(m->bits, m->bits, m->covering, m->nr_regions);
-		bitmap_zero(m->covering, m->nr_regions);
-	}
 	mutex_unlock(&m->bitmap_lock);
 	if (news)
 		queue_delayed_work(m->event_wq, &m->bitmap_work,
@@ -434,8 +429,6 @@ void sbull_bitmap_export(struct sbull_mirror *m, void *area)
 	lockdep_assert_held(&m->bitmap_lock);
 	memset(area, 0, SBULL_BITMAP_MAX_REGIONS / BITS_PER_BYTE);
 	for_each_set_bit(r, m->bits, m->nr_regions)
-		__set_bit_le(r, area);
-	for_each_set_bit(r, m->covering, m->nr_regions)
 		__set_bit_le(r, area);
 }
 

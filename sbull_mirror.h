@@ -212,8 +212,6 @@ struct sbull_wb {
  *	differ, on the legs (or being written there) before a write goes there
  * @touched: regions written since @bitmap_work last looked
  * @writes: per region, the writes marked and not yet ended
- * @covering: bits a resync is writing to the legs, not yet in @bits
- *	(sbull_bitmap_cover()); under @bitmap_lock
  * @resync_bits: the regions the crash resync copies to @partial_legs
  * @partial_legs: resyncing legs that need only @resync_bits: same epoch as
  *	the store, crashed with it
@@ -260,7 +258,6 @@ struct sbull_mirror {
 	unsigned long *bits;
 	unsigned long *touched;
 	atomic_t *writes;
-	unsigned long *covering;
 	unsigned long *resync_bits;
 	unsigned long partial_legs;
 	unsigned int region_shift;
