@@ -12,7 +12,7 @@ series=${SERIES:-6.1}
 scripts/install-deps.sh
 release=$(scripts/fetch-kernel.sh "$series")
 ko=$(scripts/build-module.sh "$release")
-memcpy_bw=${SBULL_CACHE:-$repo/.cache}/bench/memcpy-bw
+memcpy_bw=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}/bench/memcpy-bw
 mkdir -p "$(dirname "$memcpy_bw")"
 gcc -O2 -Wall -Wextra -o "$memcpy_bw" bench/memcpy-bw.c
 

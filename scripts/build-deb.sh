@@ -14,8 +14,8 @@ if [ "$changelog" != "$version" ]; then
 	exit 1
 fi
 
-work=${SBULL_CACHE:-$repo/.cache}/deb
-rm -rf "$work"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/sbull-$version" dist
 cp -r Kbuild Makefile VERSION dkms.conf README.md sbull*.c sbull*.h debian tools \
 	"$work/sbull-$version/"

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${SBULL_CACHE:-$repo/.cache}
+cache=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}
 src=$(cd "${SBULL_SRC:-$repo}" && pwd)
 release=$1
 shift
@@ -22,14 +22,12 @@ if [ ! -d "/lib/modules/$release/build" ]; then
 	done
 	[ -n "$root" ] || { echo "no kernel headers for $release" >&2 && exit 1; }
 fi
+# The cache is shared by every clone (and every source tree built): a
+# directory each.
+tag=$(printf '%s' "$src" | cksum | cut -d' ' -f1)
 if [ -n "$root" ]; then
-	# The root is shared by every clone that links it: a directory each.
-	tag=$(printf '%s' "$src" | cksum | cut -d' ' -f1)
 	build=/tmp/sbull-build/$tag/$release out=$root/tmp/sbull-build/$tag/$release
-elif [ "$src" = "$repo" ]; then
-	build=$cache/build/$release out=$build
 else
-	tag=$(printf '%s' "$src" | cksum | cut -d' ' -f1)
 	build=$cache/build/src-$tag/$release out=$build
 fi
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${SBULL_CACHE:-$repo/.cache}
+cache=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}
 dest=$cache/checkpatch
 tarball=/usr/src/linux-source-6.1.tar.xz
 

@@ -11,7 +11,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${SBULL_CACHE:-$repo/.cache}
+cache=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}
 
 apt_quiet() {
 	local out

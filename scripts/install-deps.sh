@@ -8,6 +8,8 @@ set -euo pipefail
 pkgs=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd # guest harness
 	fio e2fsprogs fdisk util-linux python3 trace-cmd       # test suite
+	git iproute2 procps perl                               # ... and what it calls
+	linux-source-6.1                                       # checkpatch.pl
 	gcc make libelf-dev bc sparse shellcheck               # build and checks
 	linux-headers-amd64 linux-headers-6.12-amd64           # 6.1 and 6.12
 	debootstrap                                            # the newest kernel

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${SBULL_CACHE:-$repo/.cache}/latest
+cache=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}/latest
 # The Debian registry the host's own apt uses.
 mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/*$/\1/p' \
 	/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)

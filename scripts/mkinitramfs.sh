@@ -17,7 +17,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${SBULL_CACHE:-$repo/.cache}
+cache=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}
 release=${1:?usage: $0 RELEASE}
 kdir=$cache/kernels/$release
 out=$kdir/initramfs.cpio.gz
