@@ -35,7 +35,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
-series=6.1 module='' mem=1G cpus=2 timeout=1800 results='' append='' shell=''
+series=6.1 module='' mem=1G cpus=2 timeout=1800 results='' append='' shell='' bench=''
 disks=()
 boot_args=slub_debug=FZPU
 usage() {
@@ -61,7 +61,7 @@ while [ $# -gt 0 ]; do
 		[ -f "$2" ] || { echo "no file $2" >&2 && exit 2; }
 		disks+=("$(realpath "$2")") && shift
 		;;
-	--bench) boot_args='clocksource=tsc tsc=reliable' ;;
+	--bench) boot_args='clocksource=tsc tsc=reliable' bench=1 ;;
 	--shell) shell=1 ;;
 	--) shift && break ;;
 	-*) usage ;;
@@ -74,9 +74,18 @@ done
 
 release=$("$repo/scripts/fetch-kernel.sh" "$series")
 initrd=$("$repo/scripts/mkinitramfs.sh" "$release")
-kdir=${SBULL_CACHE:-$repo/.cache}/kernels/$release
+kdir=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}/kernels/$release
 kernel=$kdir/vmlinux # see fetch-kernel.sh
 [ -e "$kernel" ] || kernel=$kdir/boot/vmlinuz-$release
+# The kernel's checkers: a task blocked 30 s panics the guest with its
+# stack (the harness then fails the case it was in, and boots again for
+# the rest); KFENCE samples allocations where the kernel has it (6.12 and
+# later build it in, off by default), beside slub_debug.
+checkers='sysctl.kernel.hung_task_timeout_secs=30 sysctl.kernel.hung_task_panic=1'
+if grep -q '^CONFIG_KFENCE=y' "$kdir/boot/config-$release" 2>/dev/null; then
+	checkers+=' kfence.sample_interval=100'
+fi
+[ -n "$bench" ] || [ -n "$shell" ] || boot_args+=" $checkers"
 
 if [ -z "$results" ]; then
 	results=$(mktemp -d "${TMPDIR:-/tmp}/sbull-results.XXXXXX")

@@ -8,23 +8,31 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=test/lib.sh
 . "$here/lib.sh"
 
+kernel=${SBULL_KLABEL:-$(uname -r | cut -d. -f1,2)}
+labels=("dkms-guest before" "dkms-guest dpkg -i" "dkms-guest works" "dkms-guest dpkg -r")
+if [ "${SBULL_LIST:-}" = 1 ]; then
+	for l in "${labels[@]}"; do
+		echo "[$kernel] $l"
+	done
+	exit 0
+fi
 deb=$(realpath "$1")
 version=$(cat "$here/../VERSION")
-kernel=$(uname -r | cut -d. -f1,2)
 
 # Run "$@" as one TAP case, in a subshell as fail() exits; its output is
 # shown only when it fails. The subshell is waited for, not tested with
 # `if`, which would turn set -e off inside it.
 tap() {
-	local desc=$1 start=$SECONDS
-	shift
+	local label=$1 desc=$2 start=$SECONDS
+	shift 2
 	("$@") >/tmp/dkms-case.log 2>&1 &
 	if wait $!; then
-		echo "ok - [$kernel] $desc ($((SECONDS - start)) s)"
+		echo "ok - [$kernel] $label: $desc"
 	else
-		echo "not ok - [$kernel] $desc"
+		echo "not ok - [$kernel] $label: $desc"
 		tail -n 30 /tmp/dkms-case.log | sed 's/^/#   /'
 	fi
+	echo "# time: [$kernel] $label: $((SECONDS - start)) s"
 }
 
 # The guest's module tree comes from the unpacked image; the headers
@@ -77,8 +85,8 @@ removed() {
 	not_installed
 }
 
-tap "no sbull before the package is installed" not_installed
-tap "dpkg -i sbull-dkms: DKMS builds and installs sbull" dpkg -i "$deb"
-tap "deb: modprobe sbull, modinfo version $version, ext4 round trip" \
+tap "${labels[0]}" "no sbull before the package is installed" not_installed
+tap "${labels[1]}" "DKMS builds and installs sbull" dpkg -i "$deb"
+tap "${labels[2]}" "modprobe sbull, modinfo version $version, ext4 round trip" \
 	installed_and_works
-tap "dpkg -r sbull-dkms: sbull is gone" removed dpkg -r sbull-dkms
+tap "${labels[3]}" "dpkg -r sbull-dkms: sbull is gone" removed dpkg -r sbull-dkms

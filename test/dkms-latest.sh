@@ -7,23 +7,28 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 root=$1 deb=$2
+k=${SBULL_KLABEL:-latest}
+if [ "${SBULL_LIST:-}" = 1 ]; then
+	echo "[$k] dpkg -i sbull-dkms"
+	echo "[$k] dpkg -r sbull-dkms"
+	exit 0
+fi
 version=$(cat "$repo/VERSION")
 release=$(find "$root/lib/modules" -mindepth 2 -maxdepth 2 -name build |
 	head -n1 | xargs dirname | xargs basename)
-tag="[latest] $release"
 
 in_root() {
 	"$repo/scripts/latest-run.sh" "$root" "$@"
 }
 
-# One TAP line for "$@", its output shown when it fails.
+# One TAP line, labelled $1, for "$@"; its output shown when it fails.
 tap() {
-	local desc=$1 out
-	shift
+	local label=$1 desc=$2 out
+	shift 2
 	if out=$("$@" 2>&1); then
-		echo "ok - $tag $desc"
+		echo "ok - [$k] $label: $desc"
 	else
-		echo "not ok - $tag $desc"
+		echo "not ok - [$k] $label: $desc"
 		tail -n 30 <<<"$out" | sed 's/^/#   /'
 	fi
 }
@@ -47,6 +52,6 @@ removed() {
 }
 
 cp "$deb" "$root/tmp/"
-tap "dpkg -i sbull-dkms in the kernel's suite: DKMS builds and installs sbull $version" installed
-tap "dpkg -r sbull-dkms: sbull is gone" removed
+tap "dpkg -i sbull-dkms" "in the suite of $release, DKMS builds and installs sbull $version" installed
+tap "dpkg -r sbull-dkms" "sbull is gone" removed
 rm -f "$root/tmp/$(basename "$deb")"

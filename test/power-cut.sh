@@ -5,12 +5,24 @@
 # fsck-clean ext4 holding every file the first boot had logged as synced.
 # For each request mode; one boot verifies the previous mode and cuts the
 # next one, so N modes take N + 1 boots. Prints TAP lines.
+# The test points are labelled "[K] power cut (MODE) cut", "... restore"
+# and "[K] power cut boots" (K: SBULL_KLABEL, or SERIES); with SBULL_LIST=1
+# they are listed, and nothing runs.
 # Usage: power-cut.sh SERIES KO (KO: sbull.ko from scripts/build-module.sh)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 series=${1:?usage: $0 SERIES KO} ko=${2:?usage: $0 SERIES KO}
 read -ra modes <<<"${SBULL_MODES:-bio mq simple}"
+k=${SBULL_KLABEL:-$series}
+if [ "${SBULL_LIST:-}" = 1 ]; then
+	for mode in "${modes[@]}"; do
+		echo "[$k] power cut ($mode) cut"
+		echo "[$k] power cut ($mode) restore"
+	done
+	echo "[$k] power cut boots"
+	exit 0
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -48,9 +60,9 @@ for mode in "${modes[@]}" ''; do
 	if [ -n "$prev" ]; then
 		n=$(sed -n "s/^power-cut: verified $prev \([0-9]*\)$/\1/p" "$tmp/out")
 		if [ -n "$n" ] && [ -z "$bad" ]; then
-			echo "ok - [$series] power cut ($prev): restored from the legs, fsck clean, all $n logged files intact"
+			echo "ok - [$k] power cut ($prev) restore: restored from the legs, fsck clean, all $n logged files intact"
 		else
-			echo "not ok - [$series] power cut ($prev): restored from the legs, fsck clean, all logged files intact$bad"
+			echo "not ok - [$k] power cut ($prev) restore: restored from the legs, fsck clean, all logged files intact$bad"
 			explain
 		fi
 	fi
@@ -58,15 +70,17 @@ for mode in "${modes[@]}" ''; do
 		# 125: the guest ended without an exit status, as sysrq b does.
 		n=$(sed -n "s/^power-cut: cutting power $mode \([0-9]*\)$/\1/p" "$tmp/out")
 		if [ "$rc" = 125 ] && [ -n "$n" ] && [ -z "$bad" ]; then
-			echo "ok - [$series] power cut ($mode): guest reset after $n fsynced files"
+			echo "ok - [$k] power cut ($mode) cut: guest reset after $n fsynced files, with fsyncs in flight"
 		else
-			echo "not ok - [$series] power cut ($mode): guest reset after the fsynced files$bad"
+			echo "not ok - [$k] power cut ($mode) cut: guest reset after the fsynced files, with fsyncs in flight$bad"
 			explain
 		fi
-	elif [ "$rc" != 0 ]; then
-		echo "not ok - [$series] power cut: the last verify boot ended cleanly"
+	elif [ "$rc" = 0 ]; then
+		echo "ok - [$k] power cut boots: the last verify boot ended cleanly"
+	else
+		echo "not ok - [$k] power cut boots: the last verify boot ended cleanly"
 		explain
 	fi
-	echo "# power cut boot (${args[*]}): $((SECONDS - start)) s"
+	echo "# time: [$k] power cut boot (${args[*]}): $((SECONDS - start)) s"
 	prev=$mode
 done

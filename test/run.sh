@@ -1,243 +1,526 @@
 #!/usr/bin/env bash
-# The whole test suite (`make check`): host-side static checks and the
-# package, then for each kernel the guest suite, the mirror suite and the
-# power cut in QEMU guests. Prints TAP and ends with one line
-# "N passed, N failed, N skipped"; exits non-zero on any failure.
+# The whole test suite (`make check`): host-side checks and the package,
+# then for each kernel its guest jobs (the guest suite, the mirror suite,
+# the power cut, the grader's test, DKMS), each in QEMU guests.
+#
+# Verdicts (docs/testing.md):
+# - The plan comes first: "1..N" and every test point's label, from the
+#   runners themselves (SBULL_LIST=1). Every planned point gets exactly
+#   one result line; one that did not run is "not ok ... not run".
+# - Every case is bounded: its own time limit in the guest (lib.sh's
+#   run_case), a hung task panics the guest (hung_task_timeout_secs=30),
+#   and a guest that dies or hangs is booted again for the cases after the
+#   one it died in, which fails.
+# - A global deadline (SBULL_DEADLINE_MIN, 80 minutes): past it, nothing
+#   new starts, and what did not run fails "not run (deadline)".
+# - It ends with the per-case times, the ten slowest, and one line
+#   "N passed, N failed"; it exits non-zero on any failure.
+#
 # Environment:
 #   SERIES       kernels, default "6.1 6.12 latest" (latest: the newest of
 #                Debian's sid and trixie-backports, see latest-root.sh)
-#   MIRROR_SERIES  kernels that also run the mirror suite and the power
-#                cut, default "6.1 latest" (CI's time: see README); the
-#                mirror suite's and the power cut's request modes go
-#                round them so that each mode runs on some kernel: bio
-#                and mq on the first, simple on the second, and round
-#                again
-#   GRADE_SERIES the kernel that tests the grader (make grade), 6.12
-#   CASES        only these cases (names of test/cases/*.sh, or
-#                static-checks, deb, dkms, power-cut, grade), on each kernel;
-#                dkms-guest (the package installed in a guest, 5 minutes
-#                a kernel) runs only when named
-#   SBULL_MODES  request modes, default "bio mq simple" (the guest suite
-#                on every kernel but the first: "bio mq", the core suite)
+#   CASES        only these cases (names of test/cases/*.sh, or the host
+#                jobs static-checks, deb, dkms, power-cut, grade; dkms-guest,
+#                the package installed in a guest, 5 minutes a kernel, runs
+#                only when named), on each kernel
+#   SBULL_MODES  the request modes of every guest and mirror job, instead
+#                of the matrix's (jobs_of below)
+#   SBULL_DEADLINE_MIN  the global deadline, in minutes (80)
+#   SBULL_ALLOW_SKIP=1  a case whose module the kernel lacks is skipped
+#                rather than failed: for a kernel of your own, never CI
+#   SBULL_CHECK_DIR     where the guests' consoles and kernel logs go
+#                (default: a new directory in /tmp, named at the start)
+#   SBULL_PLAN_ONLY=1   print the plan, each kernel labelled by its
+#                series, and stop: nothing is installed, fetched or run
+#                (docs/testing.md's matrix is made from it)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
 series_list=${SERIES:-6.1 6.12 latest}
-mirror_series=${MIRROR_SERIES:-6.1 latest}
-grade_series=${GRADE_SERIES:-6.12}
-# The kernel that runs the cases no kernel changes (configfs-churn,
-# sbullctl), for the hour; every kernel does if it is not in SERIES.
-once_series=${ONCE_SERIES:-6.12}
 export SBULL_CASES=${CASES:-}
+start_epoch=$(date +%s)
+deadline=$((start_epoch + ${SBULL_DEADLINE_MIN:-80} * 60))
+# The guests' cases start only before it (lib.sh's run_case).
+export SBULL_DEADLINE=$deadline
+check_dir=${SBULL_CHECK_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/sbull-check.XXXXXX")}
+mkdir -p "$check_dir"
+
+# shellcheck source=test/lib.sh
+. "$repo/test/lib.sh"
+
+# ---- TAP ----------------------------------------------------------------
+
+# The label of a result line: what follows "ok - " or "not ok - ", up to
+# the first ": " or " # ".
+label_of() {
+	local l=${1#not ok - }
+	l=${l#ok - }
+	l=${l%%: *}
+	echo "${l%% # *}"
+}
 
 # Number the results, turn any other line into a TAP comment, and close
-# with the plan and the counts. Line by line, so that CI shows progress.
+# with the planned points that never reported, the times, and the counts.
+# Line by line, so that CI shows progress.
 tap_count() {
-	local line n=0 pass=0 failed=0 skipped=0
+	local line n=0 pass=0 failed=0 skipped=0 label t
+	local -A seen=()
+	local -a order=() times=()
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
-		"ok - "*" # SKIP "*)
-			n=$((n + 1)) skipped=$((skipped + 1))
-			echo "ok $n - ${line#ok - }"
+		"ok - "* | "not ok - "*)
+			n=$((n + 1))
+			label=$(label_of "$line")
+			seen[$label]=1
+			if [ "${line#ok - }" != "$line" ]; then
+				pass=$((pass + 1))
+				[[ $line != *" # SKIP "* ]] || skipped=$((skipped + 1))
+				echo "ok $n - ${line#ok - }"
+			else
+				failed=$((failed + 1))
+				echo "not ok $n - ${line#not ok - }"
+			fi
 			;;
-		"ok - "*)
-			n=$((n + 1)) pass=$((pass + 1))
-			echo "ok $n - ${line#ok - }"
+		"1.."*) echo "$line" ;;
+		"# plan: "*)
+			order+=("${line#\# plan: }")
+			echo "$line"
 			;;
-		"not ok - "*)
-			n=$((n + 1)) failed=$((failed + 1))
-			echo "not ok $n - ${line#not ok - }"
+		"# time: "*)
+			times+=("${line#\# time: }")
+			echo "$line"
 			;;
+		"# start: "*) ;;
 		"#"*) echo "$line" ;;
 		*) echo "# $line" ;;
 		esac
 	done
-	printf '1..%d\n%d passed, %d failed, %d skipped\n' "$n" "$pass" "$failed" "$skipped"
+	for label in "${order[@]}"; do
+		[ -z "${seen[$label]:-}" ] || continue
+		n=$((n + 1)) failed=$((failed + 1))
+		echo "not ok $n - $label: not run (its runner ended without it)"
+	done
+	if [ "${#times[@]}" -gt 0 ]; then
+		echo "# The ten slowest test points:"
+		for t in "${times[@]}"; do
+			printf '%s\t%s\n' "${t##*: }" "${t%: *}"
+		done | sort -t$'\t' -k1,1nr | head -n 10 |
+			awk -F'\t' '{ printf "#   %6s  %s\n", $1, $2 }'
+	fi
+	echo "# wall time: $(($(date +%s) - start_epoch)) s; logs in $check_dir"
+	[ "$skipped" = 0 ] || echo "# $skipped of the passed points were skipped (SBULL_ALLOW_SKIP=1)"
+	echo "$pass passed, $failed failed"
 	[ "$failed" = 0 ] && [ "$pass" -gt 0 ]
 }
 
-# A step whose failure is a failed test; said on stderr, as it may run in
-# $(). A step that reports its own TAP lines fails here only when it ended
-# without finishing (its status).
-step() {
-	local desc=$1 rc=0
-	shift
-	"$@" || rc=$?
-	[ "$rc" = 0 ] || echo "not ok - $desc (exit $rc)" >&2
+# A host step that is one test point: ok if "$@" succeeds, its output
+# shown when it fails; "# time:" after it.
+point() {
+	local label=$1 desc=$2 out rc=0 t=$SECONDS
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" = 0 ]; then
+		echo "ok - $label: $desc"
+	else
+		echo "not ok - $label: $desc (exit $rc)"
+		tail -n 30 <<<"$out" | sed 's/^/#   /'
+	fi
+	echo "# time: $label: $((SECONDS - t)) s"
 	return "$rc"
 }
 
-# case_selected: is $1 (a case or a host job) selected by CASES? The
-# guest runners ask the same question.
-# shellcheck source=test/lib.sh
-. "$repo/test/lib.sh"
-
-# Does the guest runner $1 have a selected case?
-has_cases() {
-	[ -n "$(SBULL_LIST=1 "$1")" ]
+past_deadline() {
+	[ "$(date +%s)" -ge "$deadline" ]
 }
+
+# ---- the matrix: what runs on which kernel --------------------------------
 
 # Is kernel $1 in the list $2?
 in_list() {
 	[[ " $2 " == *" $1 "* ]]
 }
 
-# One guest on kernel $1 for what $2 names; the rest are guest.sh's
-# arguments, the command after "--".
-guest_run() {
-	local series=$1 what=$2
-	shift 2
-	if scripts/guest.sh --series "$series" "$@"; then
-		echo "ok - [$series] $what: the guest run ended cleanly, kernel log clean"
+first_series=${series_list%% *}
+
+# The jobs of kernel $1, one a line: a job and its variables. See
+# docs/testing.md for why each runs where it does.
+#   suite VAR=VALUE...   the guest suite (suite-guest.sh)
+#   mirror MODES FIRST   the mirror suite in MODES; FIRST=1: the leg
+#                        list's checks too
+#   power-cut MODES      the power cut, a boot per mode and one more
+#   selftest             the harness's own verdicts (selftest-guest.sh)
+#   grade                the grader's own test
+#   dkms                 the package in the newest kernel's root
+#   dkms-guest           the package installed in a guest (by name only)
+jobs_of() {
+	local s=$1 modes once=1 side=0 first=0
+	# The guest suite: all three modes on the first kernel; the core
+	# (bio and mq) on the others. What no kernel changes (configfs-churn,
+	# sbullctl) once, on 6.12; 6.12 leaves sbull's own checks (parameters,
+	# configfs values, polling, injection) to the first and the newest.
+	modes=bio\ mq\ simple
+	[ "$s" = "$first_series" ] || modes="bio mq"
+	if in_list 6.12 "$series_list" && [ "$s" != 6.12 ]; then
+		once=0
+	fi
+	if [ "$s" = 6.12 ] && [ "$s" != "$first_series" ] &&
+		in_list "$first_series" "$series_list" && in_list latest "$series_list"; then
+		side=1
+	fi
+	if [ "$s" = "$first_series" ] && [ "$s" != latest ] && in_list latest "$series_list"; then
+		first=1
+	fi
+	echo "suite SBULL_MODES=${SBULL_MODES:-${modes// /,}} SBULL_ONCE=$once SBULL_SIDE=$side SBULL_FIRST=$first"
+	# The mirror: every mode on some kernel, the per-mode cases in bio
+	# and mq on the first (the LTS most users run), in simple on the
+	# newest, in mq on 6.12; the power cut likewise.
+	case $s in
+	"$first_series")
+		echo selftest
+		echo "mirror ${SBULL_MODES:-bio,mq} 1"
+		echo "power-cut ${SBULL_MODES:-bio,mq+writeback}" ;;
+	6.12)
+		echo "mirror ${SBULL_MODES:-mq} 0"
+		echo grade ;;
+	latest)
+		echo "mirror ${SBULL_MODES:-simple} 0"
+		echo "power-cut ${SBULL_MODES:-simple,simple+writeback}"
+		echo dkms ;;
+	esac
+	if [[ " $SBULL_CASES " == *" dkms-guest "* ]]; then
+		echo dkms-guest
+	fi
+}
+
+# ---- jobs: each lists its points (list) or runs them (run) ---------------
+
+# The guest suite or the mirror suite of kernel $2 as job line $3: list
+# its cases, or run them in guests, booting again after a guest that died
+# in a case, at most three boots.
+job_guest() {
+	local action=$1 series=$2 kind=$3 runner what modes=$4 first=${5:-}
+	local -a env=()
+	case $kind in
+	suite)
+		runner=test/suite-guest.sh what="guest suite"
+		read -ra env <<<"${*:4}"
+		env=("${env[@]//,/ }") ;;
+	mirror)
+		runner=test/mirror-guest.sh what="mirror suite (${modes//,/ })"
+		env=("SBULL_MODES=${modes//,/ }" "SBULL_MIRROR_FIRST=$first") ;;
+	esac
+	if [ "$action" = list ]; then
+		env SBULL_LIST=1 SBULL_KLABEL="${klabel[$series]}" "${env[@]}" "$runner" |
+			cut -f1
+		echo "[${klabel[$series]}] $what boots"
+		return
+	fi
+	guest_cases "$series" "$what" "$kind" "$runner" "${env[@]}"
+}
+
+# Run runner $4 (a guest suite) on kernel $1 with variables "${@:5}" in as
+# many boots as it takes; $2 names it, $3 is its kind (mirror: blank disks).
+guest_cases() {
+	local series=$1 what=$2 kind=$3 runner=$4 label line t
+	shift 4
+	local -a env=("$@") gargs=() left=()
+	local plan done_file out res boot=0 rc budget started clean=1 why=''
+	plan=$(env SBULL_LIST=1 SBULL_KLABEL="${klabel[$series]}" "${env[@]}" "$runner")
+	done_file=$check_dir/$series-$kind.done
+	: >"$done_file"
+	while :; do
+		left=()
+		budget=120
+		while IFS=$'\t' read -r label t; do
+			[ -n "$label" ] || continue
+			grep -qxF -- "$label" "$done_file" || { left+=("$label") && budget=$((budget + t)); }
+		done <<<"$plan"
+		[ "${#left[@]}" -gt 0 ] || break
+		if past_deadline; then
+			why="not run (deadline)"
+			break
+		fi
+		if [ "$boot" = 4 ]; then
+			why="not run (four boots ended early)"
+			break
+		fi
+		boot=$((boot + 1))
+		# Never past the deadline, but for the case in progress.
+		[ "$budget" -le $((deadline - $(date +%s) + 300)) ] ||
+			budget=$((deadline - $(date +%s) + 300))
+		res=$check_dir/$series-$kind-boot$boot
+		out=$res.tap
+		gargs=(--series "$series" --module "${ko[$series]}" --timeout "$budget" --results "$res")
+		if [ "$kind" = mirror ]; then
+			mkdir -p "$res.disks"
+			truncate -s 64M "$res.disks"/vd{a,b,c}.img
+			gargs+=(--disk "$res.disks/vda.img" --disk "$res.disks/vdb.img" --disk "$res.disks/vdc.img")
+		fi
+		rc=0
+		env SBULL_KLABEL="${klabel[$series]}" SBULL_DONE_FILE="$done_file" \
+			"${env[@]}" scripts/guest.sh "${gargs[@]}" -- "$runner" \
+			2>"$res.err" | tee "$out" || rc=${PIPESTATUS[0]}
+		rm -rf "$res.disks"
+		started=''
+		while IFS= read -r line; do
+			case $line in
+			"# start: "*) started=${line#\# start: } ;;
+			"ok - "* | "not ok - "*)
+				label=$(label_of "$line")
+				echo "$label" >>"$done_file"
+				[ "$label" != "$started" ] || started='' ;;
+			esac
+		done <"$out"
+		[ "$rc" = 0 ] && continue
+		clean=''
+		grep -v '^results: ' "$res.err" | tail -n 40 | sed 's/^/# guest.sh: /'
+		if [ -n "$started" ]; then
+			echo "not ok - $started: the guest died or hung in it (guest.sh exited $rc: 124 timed out, 125 died, see above and $res/console.log)"
+			echo "$started" >>"$done_file"
+		fi
+	done
+	for label in "${left[@]}"; do
+		echo "not ok - $label: $why"
+	done
+	if [ -n "$clean" ]; then
+		echo "ok - [${klabel[$series]}] $what boots: $boot boot(s), each ended cleanly, kernel log clean"
 	else
-		echo "not ok - [$series] $what: the guest run ended cleanly, kernel log clean"
+		echo "not ok - [${klabel[$series]}] $what boots: $boot boot(s), not all ended cleanly (logs in $check_dir)"
 	fi
 }
 
-# The request modes of the mirror suite on the $1-th kernel of
-# MIRROR_SERIES (from 0), unless SBULL_MODES says: bio, then simple, for
-# the hour (simple mode's mirrored writes are mq's, ended whole; the power
-# cut runs mq).
-mirror_modes() {
-	if [ -n "${SBULL_MODES:-}" ]; then
-		echo "$SBULL_MODES"
-	elif [ $(($1 % 2)) = 0 ]; then
-		echo bio
-	else
-		echo simple
+# The harness's own verdicts (selftest-guest.sh), on kernel $2: each of
+# its cases must get the verdict it is made for. Its own TAP lines are
+# not the run's: each expectation is one point.
+job_selftest() {
+	local action=$1 series=$2 k=${klabel[$2]} out want label line
+	local -a expect=(
+		"selftest-needs|not ok - \\[$k\\] selftest-needs: .*needs module sbull_no_such_module"
+		"selftest-leftover|not ok - \\[$k\\] selftest-leftover: .*could not unload sbull"
+		"selftest-timeout|not ok - \\[$k\\] selftest-timeout: .*timed out after 5 s"
+		"selftest-hang|not ok - \\[$k\\] selftest-hang: .*died or hung in it"
+		"selftest-after|^ok - \\[$k\\] selftest-after: "
+		"summary|not ok - \\[$k\\] harness self-test boots: "
+	)
+	if [ "$action" = list ]; then
+		for want in "${expect[@]}"; do
+			echo "[$k] harness ${want%%|*}"
+		done
+		return
+	fi
+	past_deadline && return
+	out=$(guest_cases "$series" "harness self-test" selftest test/selftest-guest.sh 2>&1)
+	for want in "${expect[@]}"; do
+		label="[$k] harness ${want%%|*}"
+		line=$(grep -E -- "${want#*|}" <<<"$out" | head -n 1 || true)
+		if [ -n "$line" ]; then
+			echo "ok - $label: the runner said: ${line:0:160}"
+		else
+			echo "not ok - $label: expected a line matching /${want#*|}/"
+			grep -E '^(not )?ok - ' <<<"$out" | sed 's/^/#   /'
+		fi
+	done
+}
+
+job_power_cut() {
+	local action=$1 series=$2 modes=${3//,/ } rc=0
+	if [ "$action" = list ]; then
+		SBULL_LIST=1 SBULL_KLABEL="${klabel[$series]}" SBULL_MODES="$modes" \
+			test/power-cut.sh "$series" -
+		return
+	fi
+	past_deadline && return
+	SBULL_KLABEL="${klabel[$series]}" SBULL_MODES="$modes" \
+		test/power-cut.sh "$series" "${ko[$series]}" || rc=$?
+	[ "$rc" = 0 ] || echo "# power-cut.sh exited $rc"
+}
+
+job_grade() {
+	local action=$1 series=$2
+	if [ "$action" = list ]; then
+		SBULL_LIST=1 test/grade-check.sh "$series" "${klabel[$series]}"
+		return
+	fi
+	past_deadline && return
+	test/grade-check.sh "$series" "${klabel[$series]}" || echo "# grade-check.sh exited $?"
+}
+
+job_dkms() {
+	local action=$1 series=$2 root
+	if [ "$action" = list ]; then
+		SBULL_LIST=1 test/dkms-latest.sh - -
+		return
+	fi
+	if [ -z "$deb" ] || past_deadline; then
+		return
+	fi
+	root=$(scripts/latest-root.sh) && test/dkms-latest.sh "$root" "$deb" ||
+		echo "# dkms-latest.sh exited $?"
+}
+
+job_dkms_guest() {
+	local action=$1 series=$2
+	if [ "$action" = list ]; then
+		SBULL_LIST=1 SBULL_KLABEL="${klabel[$series]}" test/dkms-guest.sh -
+		return
+	fi
+	[ -n "$deb" ] || return 0
+	scripts/guest.sh --series "$series" --timeout 1200 \
+		--results "$check_dir/$series-dkms-guest" -- test/dkms-guest.sh "$deb" ||
+		echo "# the DKMS guest exited $?"
+}
+
+# Job line $2 of kernel $1: action $3 (list or run).
+job() {
+	local series=$1 action=$3 kind
+	local -a words
+	read -ra words <<<"$2"
+	kind=${words[0]}
+	case $kind in
+	suite | mirror)
+		case_selected_any "$kind" || return 0
+		job_guest "$action" "$series" "$kind" "${words[@]:1}" ;;
+	power-cut)
+		case_selected power-cut || return 0
+		job_power_cut "$action" "$series" "${words[1]}" ;;
+	grade)
+		case_selected grade || return 0
+		job_grade "$action" "$series" ;;
+	selftest)
+		case_selected selftest || return 0
+		job_selftest "$action" "$series" ;;
+	dkms)
+		case_selected dkms || return 0
+		job_dkms "$action" "$series" ;;
+	dkms-guest) job_dkms_guest "$action" "$series" ;;
+	esac
+}
+
+# Does the guest or mirror suite have a selected case?
+case_selected_any() {
+	local runner=test/suite-guest.sh
+	[ "$1" = suite ] || runner=test/mirror-guest.sh
+	[ -z "$SBULL_CASES" ] || [ -n "$(SBULL_LIST=1 SBULL_MODES="bio mq simple" "$runner")" ]
+}
+
+# ---- host checks -----------------------------------------------------------
+
+host_list() {
+	if case_selected static-checks; then
+		SBULL_LIST=1 test/static-checks.sh "${release[@]}"
+	fi
+	if case_selected deb || case_selected dkms || case_selected dkms-guest; then
+		echo "make deb"
+		echo "make dkms-install and dkms-remove"
 	fi
 }
 
-# The mirror's cases, in a guest with three blank 64 MiB disks for legs,
-# in the modes $3.
-mirror() {
-	local series=$1 ko=$2 disks start=$SECONDS
-	local SBULL_MODES=$3 SBULL_MIRROR_FIRST=$4
-	export SBULL_MODES SBULL_MIRROR_FIRST
-	disks=$(mktemp -d)
-	truncate -s 64M "$disks"/vd{a,b,c}.img
-	guest_run "$series" "mirror suite ($SBULL_MODES)" \
-		--module "$ko" --timeout 1200 --disk "$disks/vda.img" \
-		--disk "$disks/vdb.img" --disk "$disks/vdc.img" -- \
-		test/mirror-suite.sh
-	rm -rf "$disks"
-	echo "# [$series] mirror suite: $((SECONDS - start)) s"
+deb=''
+host_run() {
+	if case_selected static-checks; then
+		test/static-checks.sh "${release[@]}" || echo "# static-checks.sh exited $?"
+	fi
+	if case_selected deb || case_selected dkms || case_selected dkms-guest; then
+		local t=$SECONDS
+		if deb=$(scripts/build-deb.sh 2>"$check_dir/deb.err"); then
+			echo "ok - make deb: sbull-dkms builds, lintian clean"
+		else
+			echo "not ok - make deb: sbull-dkms builds, lintian clean"
+			tail -n 30 "$check_dir/deb.err" | sed 's/^/#   /'
+			deb=''
+		fi
+		echo "# time: make deb: $((SECONDS - t)) s"
+		if [ -n "$deb" ]; then
+			point "make dkms-install and dkms-remove" \
+				"make dkms-install puts the package's tree in /usr/src" \
+				test/dkms-tree.sh "$deb" || true
+		fi
+	fi
 }
 
-# The guest suite on kernel $1 with module $2. All three modes on the first
-# kernel of SERIES; the others run the core suite, for the hour: bio and mq
-# mode (simple is mq's path, a segment at a time; the newest kernel's
-# mirror suite runs it, and 6.12's grader test reads and writes in it),
-# unless SBULL_MODES says.
-guest_suite() {
-	local series=$1 ko=$2 SBULL_ONCE=1 SBULL_SIDE=0 SBULL_FIRST=0
-	local SBULL_MODES=${SBULL_MODES:-}
-	if [ -z "$SBULL_MODES" ] && [ "$series" != "${series_list%% *}" ]; then
-		SBULL_MODES="bio mq"
-	fi
-	if in_list "$once_series" "$series_list" && [ "$series" != "$once_series" ]; then
-		SBULL_ONCE=0
-	fi
-	# The side kernel (guest-suite.sh), when the first and the newest run too.
-	if [ "$series" = "$once_series" ] && in_list "${series_list%% *}" "$series_list" &&
-		in_list latest "$series_list" && [ "$series" != "${series_list%% *}" ]; then
-		SBULL_SIDE=1
-	fi
-	# The first kernel, in three modes, beside the newest (guest-suite.sh).
-	if [ "$series" = "${series_list%% *}" ] && [ -z "${SBULL_MODES:-}" ] &&
-		[ "$series" != latest ] && in_list latest "$series_list"; then
-		SBULL_FIRST=1
-	fi
-	export SBULL_MODES SBULL_ONCE SBULL_SIDE SBULL_FIRST
-	guest_run "$series" "guest suite" --module "$ko" --timeout 1800 -- \
-		test/guest-suite.sh
-}
+# ---- the run -------------------------------------------------------------
 
-# The package on the newest kernel: DKMS builds it in that kernel's root
-# (its kbuild cannot run in a guest with Debian 12's userland).
-dkms_latest() {
-	local deb=$1 root
-	root=$(scripts/latest-root.sh)
-	test/dkms-latest.sh "$root" "$deb"
-}
+declare -A release=() klabel=() ko=() fetched=()
 
-# The power cut's modes for mirror modes $1: the same, the last one in
-# write-back ("bio mq" -> "bio mq+writeback"); a single mode in both, but
-# bio, whose mirror suite alone leaves mq out: "bio mq+writeback".
-power_cut_modes() {
-	if [ "${1% *}" != "$1" ]; then
-		echo "${1% *} ${1##* }+writeback"
-	elif [ "$1" = bio ]; then
-		echo "bio mq+writeback"
-	else
-		echo "$1 $1+writeback"
-	fi
+# Every point of every job, one a line.
+plan_points() {
+	local series job_line
+	echo "deps"
+	for series in $series_list; do
+		echo "[${klabel[$series]}] kernel"
+	done
+	host_list
+	for series in $series_list; do
+		while IFS= read -r job_line; do
+			job "$series" "$job_line" list
+		done < <(jobs_of "$series")
+	done
 }
 
 suite() {
-	local series ko deb='' start=$SECONDS t nth_mirror=0 modes
-	local -A releases
-
-	step "install the dependencies" scripts/install-deps.sh || return
+	local series job_line
+	local -a plan=()
+	local deps_rc=0
+	echo "# logs: $check_dir; deadline: $(date -d "@$deadline" +%T)"
+	# Before the plan, which needs the kernels; reported after it.
+	scripts/install-deps.sh >"$check_dir/deps.log" 2>&1 || deps_rc=$?
 	for series in $series_list; do
-		releases[$series]=$(step "fetch kernel $series" \
-			scripts/fetch-kernel.sh "$series") || return
-		echo "# kernel $series: ${releases[$series]}"
-	done
-	if case_selected static-checks; then
-		step "static checks ran to the end" test/static-checks.sh "${releases[@]}" || true
-	fi
-	if (case_selected deb || case_selected dkms || case_selected dkms-guest) &&
-		deb=$(step "make deb" scripts/build-deb.sh); then
-		echo "ok - make deb: sbull-dkms builds, lintian clean"
-		if step "make dkms-install and dkms-remove" test/dkms-tree.sh "$deb"; then
-			echo "ok - make dkms-install puts the package's tree in /usr/src"
+		klabel[$series]=$series
+		if release[$series]=$(scripts/fetch-kernel.sh "$series" 2>"$check_dir/fetch-$series.err"); then
+			fetched[$series]=1
+			klabel[$series]=$(echo "${release[$series]}" | cut -d. -f1,2)
+		else
+			unset "release[$series]"
 		fi
+	done
+
+	# The plan: every point of every job, before anything runs.
+	mapfile -t plan < <(plan_points)
+	echo "1..${#plan[@]}"
+	printf '# plan: %s\n' "${plan[@]}"
+	if [ "$(printf '%s\n' "${plan[@]}" | sort | uniq -d | head -n 1)" != "" ]; then
+		echo "# the plan names a point twice: $(printf '%s\n' "${plan[@]}" | sort | uniq -d | head -n 3 | tr '\n' ';')"
+		echo "not ok - plan: every point named once"
 	fi
 
+	if [ "$deps_rc" = 0 ]; then
+		echo "ok - deps: the dependencies are installed"
+	else
+		echo "not ok - deps: the dependencies are installed (exit $deps_rc)"
+		tail -n 30 "$check_dir/deps.log" | sed 's/^/#   /'
+	fi
 	for series in $series_list; do
-		t=$SECONDS
-		ko=$(step "[$series] build sbull.ko" \
-			scripts/build-module.sh "${releases[$series]}") || continue
-		if has_cases test/guest-suite.sh; then
-			guest_suite "$series" "$ko"
+		if [ -z "${fetched[$series]:-}" ]; then
+			echo "not ok - [${klabel[$series]}] kernel: fetched and sbull.ko built: the download failed"
+			tail -n 20 "$check_dir/fetch-$series.err" | sed 's/^/#   /'
+			continue
 		fi
-		# The grader's proof on one kernel, for the hour.
-		if [ "$series" = "$grade_series" ] && case_selected grade; then
-			step "[$series] the grader's test ran to the end" \
-				test/grade-check.sh "$series" || true
+		if ko[$series]=$(scripts/build-module.sh "${release[$series]}" 2>"$check_dir/build-$series.err"); then
+			echo "ok - [${klabel[$series]}] kernel: ${release[$series]} fetched and sbull.ko built"
+		else
+			echo "not ok - [${klabel[$series]}] kernel: ${release[$series]} fetched and sbull.ko built: the build failed"
+			tail -n 20 "$check_dir/build-$series.err" | sed 's/^/#   /'
+			unset "fetched[$series]"
 		fi
-		if in_list "$series" "$mirror_series"; then
-			modes=$(mirror_modes "$nth_mirror")
-			nth_mirror=$((nth_mirror + 1))
-			if has_cases test/mirror-suite.sh; then
-				mirror "$series" "$ko" "$modes" \
-					"$([ "$nth_mirror" = 1 ] && echo 1 || echo 0)"
-			fi
-			# In the same modes as the mirror suite: every mode on
-			# some kernel, for the hour; the last in write-back
-			# (a kernel with one mode: in both).
-			if case_selected power-cut; then
-				step "[$series] power cut ran to the end" \
-					env SBULL_MODES="$(power_cut_modes "$modes")" \
-					test/power-cut.sh "$series" "$ko" || true
-			fi
-		fi
-		if [ -n "$deb" ] && [ "$series" = latest ] && case_selected dkms; then
-			step "[latest] DKMS in the newest kernel's root ran to the end" \
-				dkms_latest "$deb" || true
-		fi
-		# dpkg -i in a guest compiles for 5 minutes under TCG: only
-		# when asked for by name, to keep make check within the hour.
-		if [ -n "$deb" ] && [[ " $SBULL_CASES " == *" dkms-guest "* ]]; then
-			guest_run "$series" "DKMS guest" --timeout 1200 -- \
-				test/dkms-guest.sh "$deb"
-		fi
-		echo "# [$series] ${releases[$series]}: $((SECONDS - t)) s"
 	done
-	echo "# wall time: $((SECONDS - start)) s"
+	host_run
+	for series in $series_list; do
+		[ -n "${fetched[$series]:-}" ] || continue
+		local t=$SECONDS
+		while IFS= read -r job_line; do
+			job "$series" "$job_line" run
+		done < <(jobs_of "$series")
+		echo "# [${klabel[$series]}] ${release[$series]}: $((SECONDS - t)) s"
+	done
 }
 
+if [ "${SBULL_PLAN_ONLY:-}" = 1 ]; then
+	for series in $series_list; do
+		klabel[$series]=$series
+	done
+	plan_points
+	exit 0
+fi
 suite 2>&1 | tap_count

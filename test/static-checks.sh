@@ -6,16 +6,22 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-# Run "$@"; ok if it succeeds and prints nothing.
+# Test point $1, described by $2: run "$@"; ok if it succeeds and prints
+# nothing. With SBULL_LIST=1, only its label.
 check() {
-	local desc=$1 out
-	shift
+	local label=$1 desc=$2 out t=$SECONDS
+	shift 2
+	if [ "${SBULL_LIST:-}" = 1 ]; then
+		echo "$label"
+		return
+	fi
 	if out=$("$@" 2>&1) && [ -z "$out" ]; then
-		echo "ok - $desc"
+		echo "ok - $label: $desc"
 	else
-		echo "not ok - $desc"
+		echo "not ok - $label: $desc"
 		echo "$out" | head -n 30 | sed 's/^/#   /'
 	fi
+	echo "# time: $label: $((SECONDS - t)) s"
 }
 
 # kbuild's notes (no vmlinux for BTF, ...) are not warnings.
@@ -33,13 +39,14 @@ build_warnings() {
 mapfile -t sources < <(git ls-files -co --exclude-standard 'sbull*.[ch]' |
 	grep -vx sbull_trace.h)
 for release in "$@"; do
-	check "[$(echo "$release" | cut -d. -f1,2)] build with W=1 and sparse (C=1): no warnings" \
-		build_warnings "$release"
+	check "[$(echo "$release" | cut -d. -f1,2)] build with W=1 and sparse (C=1)" \
+		"no warnings" build_warnings "$release"
 done
 
-checkpatch=$(scripts/fetch-checkpatch.sh)
-check "checkpatch --strict" "$checkpatch" --strict --no-tree --quiet \
-	-f "${sources[@]}"
+checkpatch=checkpatch.pl
+[ "${SBULL_LIST:-}" = 1 ] || checkpatch=$(scripts/fetch-checkpatch.sh)
+check "checkpatch --strict" "the driver's sources" "$checkpatch" --strict \
+	--no-tree --quiet -f "${sources[@]}"
 # Kernel versions are told apart by probes of their headers (Kbuild), in
 # sbull_compat.h alone, never by version number: print any line that does
 # otherwise.
@@ -51,9 +58,9 @@ version_checks() {
 	grep -nE '^#(if|elif).*SBULL_HAVE_' "${others[@]}"
 	return 0
 }
-check "API probes used in sbull_compat.h alone, no version checks" version_checks
+check "API probes" "used in sbull_compat.h alone, no version checks" version_checks
 # TRACE_EVENT() has a layout of its own, that of include/trace/events/.
-check "checkpatch --strict (sbull_trace.h, TRACE_EVENT layout allowed)" \
+check "checkpatch --strict sbull_trace.h" "TRACE_EVENT layout allowed" \
 	"$checkpatch" --strict --no-tree --quiet \
 	--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT -f sbull_trace.h
 # kernel-doc from the first kernel given whose headers are the host's (the
@@ -64,8 +71,8 @@ for r in "$@"; do
 		kernel_doc=/lib/modules/$r/build/scripts/kernel-doc
 done
 kernel_doc=${kernel_doc:-$(find /usr/src -maxdepth 3 -path '*/linux-headers-*/scripts/kernel-doc' | head -n 1)}
-check "kernel-doc on every function it documents" \
+check "kernel-doc" "on every function it documents" \
 	perl "$kernel_doc" -none -Werror \
 	"${sources[@]}" sbull_trace.h
 mapfile -t shells < <(git ls-files -co --exclude-standard '*.sh' .ci/run tools/sbullctl)
-check "shellcheck" shellcheck -x "${shells[@]}"
+check "shellcheck" "every shell script" shellcheck -x "${shells[@]}"

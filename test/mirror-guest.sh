@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The mirror cases, run inside a guest booted with three --disk images of
 # 64 MiB (/dev/vda, /dev/vdb, /dev/vdc), for each request mode. One TAP line
-# per case, as in guest-suite.sh.
+# per case, as in suite-guest.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=test/mirror-lib.sh
@@ -33,6 +33,7 @@ for kind in fail remove resync twice; do
 	run_case mirror-cut "${modes[0]}" "$kind"
 done
 run_case mirror-log-writes "${modes[0]}"
+run_case mirror-log-writes "${modes[0]}" writeback
 # The write-intent bitmap's windows and the crash resync it bounds.
 run_case mirror-bitmap "${modes[0]}"
 # Write-back mode: each window, once a kernel (the path is the same for

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Case: harness self-test: a case hung in the kernel panics the guest and fails (run.sh expects "not ok ... died or hung")
+# Timeout: 20
+# A direct write to a suspended device-mapper device waits in the kernel,
+# unkillable, for ever: the hung-task detector panics the guest.
+set -euo pipefail
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+modprobe dm-mod
+echo "0 2048 zero" | dmsetup create selftest-hang
+dmsetup suspend selftest-hang
+dev=/dev/$(dmsetup info -c --noheadings -o blkdevname selftest-hang)
+wait_for_dev "$dev"
+# The case itself waits, so that nothing ends it but the panic.
+exec dd if=/dev/zero of="$dev" bs=4k count=1 oflag=direct status=none
