@@ -39,14 +39,10 @@ bad_values=(
 dir=$SBULL_CFS/bad
 write_setting() { echo "${1#*=}" >"$dir/${1%%=*}"; }
 
-# The kernel log lines that "$@" writes. printk stores a line before the
-# write that caused it returns, and nothing here fills the ring buffer:
-# counting lines is enough, and quicker than kernel_log_during's follower.
+# The kernel log lines that "$@" writes: printk stores a line before the
+# write that caused it returns (lib.sh's log_after_mark).
 log_during() {
-	local before
-	before=$(dmesg | wc -l)
-	"$@" || true
-	dmesg | tail -n +$((before + 1))
+	log_after_mark "$@"
 }
 
 # $1: the setting to be named; the rest: the settings, the last refused.

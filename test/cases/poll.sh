@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Case: poll queues: io_uring hipri and pvsync2 hipri I/O is ended by ->poll(), verified; other I/O never is
+# Case: poll queues: io_uring hipri I/O is ended by ->poll(), verified; sync hipri and other I/O never are
 # A configfs disk in MODE (mq or simple) with one hardware queue and one
 # poll queue: /sys/block/.../queue/io_poll reads 1 and there are two
 # hardware queues. Polled I/O as blktests' block/007 makes it, with
 # io_poll_delay -1 (classic polling; where the kernel still has it, 0 for
 # hybrid too): fio's pvsync2 engine with hipri writes 4 MiB with crc32c
-# checks and reads them back verified, and so does io_uring with hipri
-# (IORING_SETUP_IOPOLL). Every one of those requests was ended by ->poll():
-# the disk's polled counter grows by their number at least. Then libaio
-# I/O leaves polled unchanged: only polled I/O reaches the poll queue.
+# checks and reads them back verified: every request reaches sbull and
+# none is polled (the kernel ignores RWF_HIPRI for synchronous direct I/O
+# since 5.16: "block: ignore RWF_HIPRI hint for sync dio"). io_uring with
+# hipri (IORING_SETUP_IOPOLL) does the same, and every one of its requests
+# is ended by ->poll(). Then libaio I/O leaves polled unchanged: only
+# polled I/O reaches the poll queue.
 # Usage: poll.sh MODE
 set -euo pipefail
 # shellcheck source=test/lib.sh
@@ -24,7 +26,7 @@ sys=/sys/block/${dev#/dev/}
 
 # 4 MiB in 4 KiB blocks, written and read back verified with fio options
 # "$@": 2048 requests of writes, the reads fewer where blk-mq merges them.
-# With $1 "polled", every request is ended by ->poll().
+# With $1 "polled", every request is ended by ->poll(); with "sync", none.
 hipri_run() {
 	local before after requests polled=$1
 	shift
@@ -39,9 +41,17 @@ hipri_run() {
 	after=$(cat "$sys/sbull/polled")
 	requests=$(($(cat "$sys/sbull/requests") - requests))
 	echo "# $*: $((after - before)) of $requests requests ended by ->poll()"
-	[ "$polled" != polled ] ||
-		{ [ $((after - before)) = "$requests" ] && [ "$requests" -ge 1024 ]; } ||
-		fail "fio $*: $((after - before)) of $requests requests ended by ->poll(), expected all, 1024 at least"
+	[ "$requests" -ge 2048 ] || fail "fio $*: $requests requests reached sbull, 2048 at least expected"
+	grep -q 'READ: .*io=4096KiB' /tmp/fio.out ||
+		fail "fio $*: the verify did not read back the 4 MiB: $(grep 'READ:' /tmp/fio.out)"
+	case $polled in
+	polled)
+		[ $((after - before)) = "$requests" ] ||
+			fail "fio $*: $((after - before)) of $requests requests ended by ->poll(), expected all" ;;
+	sync)
+		[ $((after - before)) = 0 ] ||
+			fail "fio $*: $((after - before)) of $requests requests ended by ->poll(): synchronous hipri I/O is not polled" ;;
+	esac
 }
 
 for delay in -1 0; do
@@ -49,7 +59,7 @@ for delay in -1 0; do
 		echo "# io_poll_delay=$delay: not taken by this kernel (no hybrid polling)"
 		continue
 	fi
-	hipri_run any --ioengine=pvsync2
+	hipri_run sync --ioengine=pvsync2
 done
 hipri_run polled --ioengine=io_uring --iodepth=16
 
@@ -94,10 +104,13 @@ echo none >"$sys/queue/scheduler"
 # 4 s (a lower bound only: a busy machine may take longer).
 echo 4000000000 >"$SBULL_CFS/p/completion_nsec"
 start=$(date +%s%N)
+polled=$(cat "$sys/sbull/polled")
 fio --name=late --filename="$dev" --rw=read --bs=4k --size=4k --direct=1 \
-	--ioengine=pvsync2 --hipri=1 >/tmp/fio.out 2>&1 || { cat /tmp/fio.out >&2; fail "fio late"; }
+	--ioengine=io_uring --hipri=1 >/tmp/fio.out 2>&1 || { cat /tmp/fio.out >&2; fail "fio late"; }
 ms=$((($(date +%s%N) - start) / 1000000))
 echo "# a polled read with completion_nsec 4 s and io_timeout 1 s took $ms ms"
+[ "$(cat "$sys/sbull/polled")" = $((polled + 1)) ] ||
+	fail "the read was not ended by ->poll(): polled $polled, then $(cat "$sys/sbull/polled")"
 [ "$ms" -ge 3900 ] ||
 	fail "a polled read with completion_nsec 4 s ended after $ms ms: blk-mq's timeout (1 s) ended it early"
 echo 0 >"$SBULL_CFS/p/completion_nsec"
