@@ -11,8 +11,9 @@
 #   write MODE   load sbull in MODE on the legs, make an ext4, write files
 #                of random content, each fsynced and then logged (name and
 #                sha256, one synced direct write of a sector on vdc); after
-#                the last one, start an unsynced file and cut the power
-#                (sysrq b: the guest resets, QEMU's -no-reboot ends it).
+#                FILES of them, cut the power (sysrq b: the guest resets,
+#                QEMU's -no-reboot ends it) while the writer goes on: files
+#                being written and fsynced, an unsynced one beside them.
 # Prints "power-cut: verified MODE N" or "power-cut: verify failed MODE:
 # WHY", and "power-cut: cutting power MODE N" just before the cut.
 # Usage: power-cut-guest.sh [verify MODE] [write MODE]
@@ -84,12 +85,24 @@ write() {
 	wait_in_sync 1
 	mkfs_mount /dev/sbulla "$SBULL_MNT"
 	python3 - "$SBULL_MNT" "$files" "$mode" <<-'EOF'
-		import hashlib, mmap, os, random, sys, time
+		import hashlib, mmap, os, random, sys, threading, time
 		mnt, files, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 		log = os.open("/dev/vdc", os.O_WRONLY | os.O_DIRECT | os.O_DSYNC)
 		buf = mmap.mmap(-1, 512)
 		dirfd = os.open(mnt, os.O_RDONLY)
-		for i in range(files):
+		def cut():
+		    # A file on its way when the power goes: never synced, never
+		    # logged; and the writer's fsyncs in flight.
+		    with open(f"{mnt}/unsynced", "wb") as f:
+		        f.write(os.urandom(1 << 20))
+		    print(f"power-cut: cutting power {mode} {files}", flush=True)
+		    time.sleep(1)  # for the line to reach the host first
+		    with open("/proc/sysrq-trigger", "w") as f:
+		        f.write("b")
+		i = 0
+		while True:
+		    if i == files:
+		        threading.Thread(target=cut, daemon=True).start()
 		    name = f"f{i:03d}"
 		    data = os.urandom(random.randint(1, 64) * 1024 + random.randint(0, 4095))
 		    fd = os.open(f"{mnt}/{name}", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
@@ -100,15 +113,9 @@ write() {
 		    buf.seek(0)
 		    buf.write(f"{name} {hashlib.sha256(data).hexdigest()}".encode().ljust(512, b"\0"))
 		    os.pwrite(log, buf, 512 * (i + 1))
-		# A file on its way when the power goes: never synced, never logged.
-		with open(f"{mnt}/unsynced", "wb") as f:
-		    f.write(os.urandom(1 << 20))
-		print(f"power-cut: cutting power {mode} {files}", flush=True)
-		time.sleep(1)  # for the line to reach the host first
-		with open("/proc/sysrq-trigger", "w") as f:
-		    f.write("b")
-		time.sleep(60)
-		sys.exit("still running after sysrq b")
+		    i += 1
+		    if i > files + 10000:
+		        sys.exit("still running after sysrq b")
 	EOF
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Case: mirror: each fsync is durable on every leg: dm-log-writes logs of the legs, replayed up to a flush, restore ext4 with the synced files
 # Needs: modules=dm-log-writes,brd
+# Timeout: 600
 # QEMU's virtio disks keep every write across a reset, flushed or not, so
 # a power cut cannot tell a mirror that flushes its legs from one that does
 # not. dm-log-writes can: under each leg it logs the writes in the order
@@ -16,13 +17,21 @@
 # FUA entry before a few fsync marks (the files up to that one), the last
 # FLUSH before one (a cut before the journal's commit block), and the end of
 # each log (the leg as rmmod left it, byte for byte).
-# Usage: mirror-log-writes.sh MODE
+# With "writeback", the disk is in write-back mode with writeback_ms of
+# 600 s: only the flushes that fsync and O_DSYNC send make the files
+# durable on the legs (the flusher's flush after it wrote the dirty blocks
+# back). Every other file is written with O_DSYNC instead of an fsync, and
+# the replays end at the last FLUSH on the leg before the mark: without
+# that flush, the writes before the mark would be in no such prefix.
+# Usage: mirror-log-writes.sh MODE [writeback]
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
 . "$(dirname "$0")/../mirror-lib.sh"
 
-mode=$1
+mode=$1 wb=${2:-}
 files=${SBULL_LOGW_FILES:-12}
+wb_params=()
+[ "$wb" != writeback ] || wb_params=(writeback=sbulla writeback_ms=600000)
 replay_log=$SBULL_TEST_DIR/replay-log.py
 sums=/tmp/logw.sums
 legs_logs=(/dev/vdb /dev/vdc)
@@ -38,15 +47,24 @@ done
 [ "$(cat "/sys/block/${data[0]#/dev/}/queue/write_cache")" = "write back" ] ||
 	fail "the legs' data devices have no write cache: the block layer would drop the flushes before dm-log-writes"
 
-load_mirror "$mode" "$legs" legs_init=1
+load_mirror "$mode" "$legs" legs_init=1 "${wb_params[@]}"
 wait_in_sync 0
 wait_in_sync 1
 mkfs_mount /dev/sbulla "$SBULL_MNT"
+[ -z "$wb" ] || sync -f "$SBULL_MNT" || fail "syncfs after mkfs"
 : >"$sums"
 for i in $(seq "$files"); do
-	head -c $((i * 5000 + 17)) /dev/urandom >"$SBULL_MNT/f$i"
-	# fsync the file, then its directory (its name).
-	sync "$SBULL_MNT/f$i" "$SBULL_MNT" || fail "fsync of f$i"
+	head -c $((i * 5000 + 17)) /dev/urandom >"/tmp/f$i"
+	if [ -n "$wb" ] && [ $((i % 2)) = 0 ]; then
+		# An O_DSYNC write, then the directory's fsync (its name).
+		dd if="/tmp/f$i" of="$SBULL_MNT/f$i" bs=64k oflag=dsync status=none ||
+			fail "O_DSYNC write of f$i"
+		sync "$SBULL_MNT" || fail "fsync of the directory of f$i"
+	else
+		cp "/tmp/f$i" "$SBULL_MNT/f$i"
+		# fsync the file, then its directory (its name).
+		sync "$SBULL_MNT/f$i" "$SBULL_MNT" || fail "fsync of f$i"
+	fi
 	for lw in "${lw_names[@]}"; do
 		dmsetup message "$lw" 0 mark "fsync-$i" || fail "dmsetup message $lw 0 mark fsync-$i"
 	done
@@ -102,7 +120,7 @@ check_replay() {
 			"$(checksum_range "$5" 0 $((REGION_SECTORS * 512)))" ] ||
 			fail "$what: the replay up to entry $end differs from the leg's data device $5"
 	fi
-	klog=$(kernel_log_during load_mirror "$mode" sbulla=/dev/ram0)
+	klog=$(kernel_log_during load_mirror "$mode" sbulla=/dev/ram0 "${wb_params[@]}")
 	[ -e /dev/sbulla ] ||
 		fail "$what: sbull did not load from the replay up to entry $end: $(echo "$klog" | sbull_lines)"
 	echo "$klog" | grep -q 'sbull: .*restored' ||
@@ -134,10 +152,14 @@ last_entry() {
 # commit block, written with FUA after a flush. That file and the earlier
 # ones must be there. A few marks spread over the run, on both legs, to
 # keep the case short under TCG.
+# In write-back mode, the last FLUSH before the mark: what the flusher's
+# flush made durable, the whole promise of that mode.
+durable=--durable
+[ -z "$wb" ] || durable=--flush
 for check in "0 1" "1 $((files / 2))" "0 $files"; do
 	read -r leg i <<<"$check"
-	end=$(last_entry "$leg" --durable "fsync-$i") ||
-		fail "no FLUSH or FUA entry before the mark fsync-$i in ${legs_logs[leg]}"
+	end=$(last_entry "$leg" "$durable" "fsync-$i") ||
+		fail "no $durable entry before the mark fsync-$i in ${legs_logs[leg]}"
 	check_replay "$leg" "$end" "$i" "right after fsync-$i"
 done
 # A cut at the last flush before a mark, before the commit block: ext4

@@ -3,8 +3,9 @@
 # Needs: modules=brd,dm-delay
 # Two legs, on /dev/vda and /dev/vdb. KIND says which window gets a fault:
 # - flush: leg 1's writes take 3 s (dm-delay). A write ends before either
-#   leg has it; an fsync of the disk ends only once both legs have it, and
-#   an O_DSYNC (FUA) write only once both have it. A block written again
+#   leg has it; an fsync of the disk ends only once both legs have it and
+#   have been flushed (their stat files count the flush), and an O_DSYNC
+#   (FUA) write only once both have it. A block written again
 #   keeps its region's bit while it is dirty in RAM.
 # - lag: a write reaches the legs no sooner than writeback_ms after it
 #   (checked while that is measurable), and does reach them. Then a power cut while the flusher's writes to leg 1 are held:
@@ -48,6 +49,8 @@ leg_has() {
 	[ "$(checksum_range "$1" $((HDR_SECTORS * 512 + $3)) "$(stat -c %s "$2")")" = "$(sum_of "$2")" ]
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# Flushes that disk $1 completed: field 15 of its stat file (5.5 on).
+flushes_of() { awk '{ print $15 }' "/sys/block/$1/stat"; }
 
 load_wb() {
 	load_mirror "$mode" "$1" writeback=sbulla "${@:2}"
@@ -71,8 +74,13 @@ flush)
 	! leg_has /dev/vda /tmp/w $((1 << 20)) ||
 		fail "leg 0 has the write before any flush: not write-back"
 	t=$(now_ms)
+	flushes0=$(flushes_of vda) flushes1=$(flushes_of vdb)
 	fsync_disk || fail "fsync: $(cat /tmp/fsync.out)"
 	echo "# the fsync ended in $(($(now_ms) - t)) ms, with leg 1's writes held 3000 ms"
+	# A leg with a volatile cache holds a write only once flushed: the
+	# fsync flushed both legs once their blocks were written.
+	[ "$(flushes_of vda)" -gt "$flushes0" ] && [ "$(flushes_of vdb)" -gt "$flushes1" ] ||
+		fail "the fsync did not flush both legs: flushes on vda $flushes0 -> $(flushes_of vda), on vdb $flushes1 -> $(flushes_of vdb)"
 	leg_has /dev/vda /tmp/w $((1 << 20)) || fail "leg 0 lacks the write after the fsync"
 	leg_has /dev/vdb /tmp/w $((1 << 20)) || fail "leg 1 lacks the write after the fsync"
 	head -c 4096 /dev/urandom >/tmp/fua
