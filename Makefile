@@ -55,10 +55,10 @@ bench-mirror:
 	scripts/bench-mirror.sh
 
 exercises:
-	scripts/exercises.sh
+	scripts/grade/exercises.sh
 
 grade:
-	EX="$(EX)" scripts/grade.sh $(TREE)
+	EX="$(EX)" scripts/grade/grade.sh $(TREE)
 
 deb:
 	scripts/build-deb.sh
@@ -67,7 +67,7 @@ deb:
 # and installs sbull for the running kernel and every later one.
 dkms-install:
 	mkdir -p $(DKMS_SRC)
-	cp Kbuild Makefile VERSION $(wildcard sbull*.c sbull*.h) $(DKMS_SRC)/
+	cp Kbuild Makefile VERSION $$(scripts/sources.sh) $(DKMS_SRC)/
 	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
 	$(DKMS) install sbull/$(VERSION)
 

@@ -2,12 +2,44 @@
 /*
  * sbull: a RAM block device after LDD3's sbull, for today's block layer.
  *
- * The declarations shared by the files of the driver:
- * sbull_main.c (parameters, device setup and teardown), sbull_configfs.c
- * (disks made and removed at run time), sbull_queue.c (the request paths),
- * sbull_xfer.c (the accesses to the store), sbull_stats.c (the counters in
- * sysfs), and the mirror: sbull_mirror.c and the sbull_leg*.c files,
- * declared in sbull_mirror.h.
+ * The declarations shared by the files of the driver: sbull_main.c (the
+ * module and its parameters), sbull_disk.c (a disk made and removed),
+ * sbull_configfs.c (disks made at run time), sbull_queue.c (the request
+ * paths), sbull_end.c (how an I/O ends: at once, after an injected delay,
+ * by ->poll(), or by the mirror), sbull_xfer.c (the accesses to the
+ * store), sbull_stats.c (the counters in sysfs), sbull_inject.c (faults
+ * and delays injected), and the mirror, seen through sbull_mirror.h.
+ *
+ * Every lock of the driver, outermost first: a lock is taken only while
+ * holding none below it in the table. "irq": taken in interrupt context
+ * too, so always with interrupts off.
+ *
+ *     lock                       kind      guards
+ *  1  sbull_configfs_lock        mutex     every configfs directory: its
+ *                                          settings, its disk
+ *  2  gendisk.open_mutex         mutex     sbull_dev.claimed, against the
+ *                                          block layer's ->open()
+ *  3  sbull_wb.switching         mutex     write-back mode's switches
+ *  4  the queue's freeze         blk-mq    no I/O in flight: a mode switch,
+ *                                          a first leg
+ *  5  sbull_mirror.config        mutex     the leg set, header writes, the
+ *                                          generation, epoch and history
+ *  6  sbull_open_legs_lock       mutex     the open legs of every disk
+ *  7  sbull_mirror.bitmap_lock   mutex     the bits; the legs' header
+ *                                          blocks and their writes
+ *  8  sbull_mirror.lock          spin irq  the legs' states, the resync
+ *                                          window, failed, resynced,
+ *                                          behind, changes, entry to held
+ *  9  sbull_inject.lock          spin irq  bad ranges, the paced clock
+ * 10  sbull_hwq.poll_lock        spinlock  a poll queue's poll_list
+ *                                          (process context only)
+ *
+ * 9 and 10 nest in nothing and hold nothing. The data path takes no lock
+ * but these two, and those only when polling or injecting: the store is
+ * not locked (sbull_xfer.c); the mirror's hot paths are lock-free counters
+ * and bits, each with the barrier pair its file explains (sbull_bitmap.c,
+ * sbull_writeback.c). The mirror's files are layered, calls going down
+ * only: sbull_mirror_internal.h.
  */
 #ifndef _SBULL_H
 #define _SBULL_H
@@ -15,8 +47,10 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/hrtimer.h>
+#include <linux/llist.h>
 #include <linux/types.h>
 
+#include "sbull_compat.h"
 #include "sbull_mirror.h"
 
 #define SBULL_MINORS	16	/* the disk and 15 partitions */
@@ -59,6 +93,31 @@ struct sbull_config {
 	bool legs_init;
 	char *legs;
 	struct sbull_inject *inject;
+};
+
+/**
+ * struct sbull_mirror_io - a write on its way to the legs
+ * @node: on the mirror's @pending, @deferred or @held list
+ * @dev: the sbull device
+ * @opf: operation and flags for the legs (REQ_PREFLUSH, REQ_FUA)
+ * @sector: first sector of the write, in the store
+ * @nr_sectors: its length; 0 for an empty flush
+ * @ioprio: the I/O priority of the original I/O, passed on to dm-io
+ * @legs: the slots the write was sent to
+ * @end_io: ends the original bio or request
+ *
+ * The hand-off between the request paths and the mirror (sbull_end.c):
+ * blk-mq modes keep it in the request's PDU; bio mode takes it from a pool.
+ */
+struct sbull_mirror_io {
+	struct llist_node node;
+	struct sbull_dev *dev;
+	blk_opf_t opf;
+	sector_t sector;
+	unsigned int nr_sectors;
+	unsigned short ioprio;
+	unsigned long legs;
+	void (*end_io)(struct sbull_mirror_io *mio, blk_status_t status);
 };
 
 /**
@@ -114,7 +173,7 @@ struct sbull_dev {
 	unsigned int poll_queues;
 	enum sbull_mode mode;
 	struct sbull_stats __percpu *stats;
-	struct sbull_mirror mirror;
+	struct sbull_mirror *mirror;
 	struct sbull_inject *inject;
 	atomic_t delayed;
 	int index;
@@ -127,21 +186,40 @@ static inline struct sbull_dev *sbull_dev_of(struct device *ddev)
 	return dev_to_disk(ddev)->private_data;
 }
 
-/* sbull_main.c */
+static inline const char *sbull_name(struct sbull_dev *dev)
+{
+	return dev->disk->disk_name;
+}
+
+static inline sector_t sbull_store_sectors(struct sbull_dev *dev)
+{
+	return dev->size >> SECTOR_SHIFT;
+}
+
+static inline unsigned int sbull_block_size(struct sbull_dev *dev)
+{
+	return queue_logical_block_size(dev->disk->queue);
+}
+
+/* sbull_disk.c: one disk, made and removed */
 extern const char * const sbull_mode_names[];
-void sbull_config_defaults(struct sbull_config *cfg);
 int sbull_check_mode(const char *where, const char *val,
 		     enum sbull_mode *mode);
 int sbull_check_hardsect_size(const char *where, unsigned long n);
 int sbull_check_nr_hw_queues(const char *where, unsigned long n);
 int sbull_check_queue_depth(const char *where, unsigned long n);
 int sbull_check_poll_queues(const char *where, unsigned long n);
-struct sbull_dev *sbull_create(const struct sbull_config *cfg,
-			       const char *where);
-int sbull_remove(struct sbull_dev *dev);
+void sbull_disk_init(int major);
+struct sbull_dev *sbull_disk_setup(const struct sbull_config *cfg,
+				   const char *where);
+int sbull_disk_add(struct sbull_dev *dev);
+void sbull_disk_free(struct sbull_dev *dev);
+struct sbull_dev *sbull_disk_create(const struct sbull_config *cfg,
+				    const char *where);
+int sbull_disk_remove(struct sbull_dev *dev);
 
 /* sbull_configfs.c */
-int sbull_configfs_init(void);
+int sbull_configfs_init(const struct sbull_config *defaults);
 void sbull_configfs_exit(void);
 
 /* sbull_xfer.c */
@@ -153,12 +231,27 @@ blk_status_t sbull_do_nodata(struct sbull_dev *dev, enum req_op op,
 			     sector_t sector, unsigned int nr_sectors);
 
 /* sbull_queue.c */
-int sbull_queue_init(void);
-void sbull_queue_exit(void);
-int sbull_hwqs_alloc(struct sbull_dev *dev);
 extern const struct block_device_operations sbull_bio_fops;
 extern const struct block_device_operations sbull_mq_fops;
 extern const struct blk_mq_ops sbull_mq_ops;
 extern const struct blk_mq_ops sbull_simple_ops;
+
+/* sbull_end.c */
+struct sbull_bio_io;
+int sbull_end_init(void);
+void sbull_end_exit(void);
+struct sbull_bio_io *sbull_bio_io_alloc(struct bio *bio);
+void sbull_bio_end(struct sbull_dev *dev, struct bio *bio,
+		   struct sbull_bio_io *bio_io, bool mirrored);
+void sbull_end_request(struct blk_mq_hw_ctx *hctx, struct sbull_dev *dev,
+		       struct request *rq, bool mirrored, blk_status_t status);
+int sbull_hwqs_alloc(struct sbull_dev *dev);
+int sbull_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob);
+enum blk_eh_timer_return sbull_timeout(struct request *rq);
+int sbull_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+		    unsigned int hctx_idx);
+int sbull_init_request(struct blk_mq_tag_set *set, struct request *rq,
+		       unsigned int hctx_idx, sbull_numa_node_t numa_node);
+void sbull_map_queues(struct blk_mq_tag_set *set);
 
 #endif /* _SBULL_H */

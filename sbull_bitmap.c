@@ -23,8 +23,12 @@
  *   to come into sync (sbull_bitmap_cover()).
  *
  * The bits live in the tail of each leg's 4 KiB header block, written whole
- * from one image under @bitmap_lock (sbull_leg_header.c): a torn write
- * leaves each sector old or new, and either is safe for a bit.
+ * from one image per leg under @bitmap_lock, through the header layer
+ * (sbull_header.c), which this file calls for every write of a header
+ * block, header writes included (sbull_bitmap_write_header()): a header
+ * write carries the bits, a bitmap write the header, and neither can
+ * overtake the other. A torn write leaves each sector old or new, and
+ * either is safe for a bit.
  *
  * Context: a request path counts a write in its regions before it changes
  * the store (sbull_bitmap_begin()), and the count ends once its legs have
@@ -48,7 +52,7 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 
-#include "sbull_leg.h"
+#include "sbull_mirror_internal.h"
 
 /* How long a region must stay idle before its bit is cleared (md: 5 s). */
 #define SBULL_BITMAP_PERIOD	(5 * HZ)
@@ -77,6 +81,18 @@ static unsigned int sbull_region(const struct sbull_mirror *m, sector_t sector)
 	return sector >> m->region_shift;
 }
 
+static void sbull_bitmap_work(struct work_struct *work);
+
+/**
+ * sbull_bitmap_init - a mirror without a bitmap yet
+ * @m: the mirror
+ */
+void sbull_bitmap_init(struct sbull_mirror *m)
+{
+	mutex_init(&m->bitmap_lock);
+	INIT_DELAYED_WORK(&m->bitmap_work, sbull_bitmap_work);
+}
+
 /**
  * sbull_bitmap_alloc - size the bitmap for a device's store
  * @dev: the sbull device, getting its first leg
@@ -88,7 +104,7 @@ static unsigned int sbull_region(const struct sbull_mirror *m, sector_t sector)
  */
 int sbull_bitmap_alloc(struct sbull_dev *dev)
 {
-	struct sbull_mirror *m = &dev->mirror;
+	struct sbull_mirror *m = dev->mirror;
 	sector_t sectors = sbull_store_sectors(dev);
 	unsigned long least = DIV_ROUND_UP_SECTOR_T(sectors,
 						    SBULL_BITMAP_MAX_REGIONS);
@@ -114,10 +130,11 @@ int sbull_bitmap_alloc(struct sbull_dev *dev)
 
 /**
  * sbull_bitmap_free - free what sbull_bitmap_alloc() took
- * @m: the mirror, with no write in flight and the bitmap work stopped
+ * @m: the mirror, with no write in flight
  */
 void sbull_bitmap_free(struct sbull_mirror *m)
 {
+	cancel_delayed_work_sync(&m->bitmap_work);
 	mutex_lock(&m->bitmap_lock);
 	bitmap_free(m->bits);
 	bitmap_free(m->touched);
@@ -130,22 +147,63 @@ void sbull_bitmap_free(struct sbull_mirror *m)
 	mutex_unlock(&m->bitmap_lock);
 }
 
+/* The bits, as a leg's header block holds them, into @slot's image. */
+static void sbull_bitmap_export(struct sbull_mirror *m, unsigned int slot)
+{
+	void *area = sbull_header_bitmap(&m->legs[slot]);
+	unsigned int r;
+
+	lockdep_assert_held(&m->bitmap_lock);
+	memset(area, 0, SBULL_BITMAP_MAX_REGIONS / BITS_PER_BYTE);
+	for_each_set_bit(r, m->bits, m->nr_regions)
+		__set_bit_le(r, area);
+}
+
 /* Write the bitmap to every in-sync leg; fail those that refuse it. */
 static void sbull_bitmap_write(struct sbull_mirror *m, bool flush)
 {
-	struct sbull_dev *dev = sbull_dev_of_mirror(m);
 	unsigned long legs, failed = 0;
 	unsigned int slot;
 
 	lockdep_assert_held(&m->bitmap_lock);
-	spin_lock_irq(&m->lock);
-	legs = sbull_legs_in(m, SBULL_LEG_IN_SYNC);
-	spin_unlock_irq(&m->lock);
-	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
-		if (sbull_leg_write_block(dev, slot, flush))
+	legs = sbull_leg_mask(m, SBULL_LEG_IN_SYNC);
+	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS) {
+		sbull_bitmap_export(m, slot);
+		if (sbull_header_write(&m->legs[slot], flush))
 			failed |= BIT(slot);
+	}
 	if (failed)
-		sbull_mirror_fail_legs(m, failed);
+		sbull_leg_fail(m, failed);
+}
+
+/**
+ * sbull_bitmap_write_header - write a leg's header block: a header, the bits
+ * @m: the mirror
+ * @slot: the leg
+ * @info: what the header is to say (sbull_header_of_store())
+ *
+ * After a flush, as FUA: the data the header vouches for is on the leg's
+ * media first.
+ *
+ * Context: process context, under @config; allocates nothing, as
+ * writeback may wait for it.
+ * Return: 0 or a negative errno.
+ */
+int sbull_bitmap_write_header(struct sbull_mirror *m, unsigned int slot,
+			      const struct sbull_hdr_info *info)
+{
+	struct sbull_leg *leg = &m->legs[slot];
+	int err;
+
+	lockdep_assert_held(&m->config);
+	mutex_lock(&m->bitmap_lock);
+	sbull_bitmap_export(m, slot);
+	sbull_header_encode(leg, info);
+	err = sbull_header_write(leg, true);
+	mutex_unlock(&m->bitmap_lock);
+	if (!err)
+		leg->generation = info->generation;
+	return err;
 }
 
 /**
@@ -196,6 +254,7 @@ void sbull_bitmap_end(struct sbull_mirror *m, sector_t sector,
 
 	if (!nr_sectors)
 		return;
+	/* The legs that failed it are failed: pairs with sbull_bitmap_work(). */
 	smp_mb__before_atomic();
 	last = sbull_region(m, sector + nr_sectors - 1);
 	for (r = sbull_region(m, sector); r <= last; r++)
@@ -336,13 +395,11 @@ void sbull_bitmap_release(struct sbull_mirror *m, sector_t sector)
 	sbull_bitmap_end(m, sector, 1);
 }
 
-/**
- * sbull_bitmap_work - clear the bits of regions idle for a whole period
- * @work: the mirror's bitmap_work
- *
- * The event workqueue's context. Requeued while bits are set.
+/*
+ * Clear the bits of regions idle for a whole period. The event workqueue's
+ * context; requeued while bits are set.
  */
-void sbull_bitmap_work(struct work_struct *work)
+static void sbull_bitmap_work(struct work_struct *work)
 {
 	struct sbull_mirror *m = container_of(to_delayed_work(work),
 					      struct sbull_mirror,
@@ -418,27 +475,14 @@ unsigned int sbull_bitmap_dirty(struct sbull_mirror *m)
 }
 
 /**
- * sbull_bitmap_export - the bits, as a leg's header block holds them
- * @m: the mirror, whose @bitmap_lock is held
- * @area: the bitmap area of the block: little-endian bit order
- */
-void sbull_bitmap_export(struct sbull_mirror *m, void *area)
-{
-	unsigned int r;
-
-	lockdep_assert_held(&m->bitmap_lock);
-	memset(area, 0, SBULL_BITMAP_MAX_REGIONS / BITS_PER_BYTE);
-	for_each_set_bit(r, m->bits, m->nr_regions)
-		__set_bit_le(r, area);
-}
-
-/**
  * sbull_bitmap_import - add a leg's dirty regions to the crash resync's
  * @m: the mirror, loading
- * @area: the bitmap area of the leg's header block, as read
+ * @slot: the leg, whose header block sbull_header_read() read, of the
+ *	bitmap's region size
  */
-void sbull_bitmap_import(struct sbull_mirror *m, const void *area)
+void sbull_bitmap_import(struct sbull_mirror *m, unsigned int slot)
 {
+	const void *area = sbull_header_bitmap(&m->legs[slot]);
 	unsigned int r;
 
 	for (r = 0; r < m->nr_regions; r++)
@@ -447,12 +491,12 @@ void sbull_bitmap_import(struct sbull_mirror *m, const void *area)
 }
 
 /**
- * sbull_bitmap_resync_add - a write the partial resync must copy
+ * __sbull_bitmap_resync_add - a write the partial resync must copy
  * @m: the mirror, whose @lock is held
  * @mio: a write that a partially resyncing leg does not take now
  */
-void sbull_bitmap_resync_add(struct sbull_mirror *m,
-			     const struct sbull_mirror_io *mio)
+void __sbull_bitmap_resync_add(struct sbull_mirror *m,
+			       const struct sbull_mirror_io *mio)
 {
 	unsigned int first = sbull_region(m, mio->sector);
 
@@ -464,19 +508,41 @@ void sbull_bitmap_resync_add(struct sbull_mirror *m,
 }
 
 /**
- * sbull_bitmap_resync_wants - does the partial resync copy this range?
+ * __sbull_bitmap_resync_wants - does the partial resync copy this range?
  * @m: the mirror, whose @lock is held
  * @pos: first sector
  * @n: sectors
  *
  * Return: true if a region of the range is dirty.
  */
-bool sbull_bitmap_resync_wants(struct sbull_mirror *m, sector_t pos,
-			       sector_t n)
+bool __sbull_bitmap_resync_wants(struct sbull_mirror *m, sector_t pos,
+				 sector_t n)
 {
 	unsigned int first = sbull_region(m, pos);
 	unsigned int end = sbull_region(m, pos + n - 1) + 1;
 
 	lockdep_assert_held(&m->lock);
 	return find_next_bit(m->resync_bits, end, first) < end;
+}
+
+/**
+ * __sbull_bitmap_resync_weight - how many regions the partial resync copies
+ * @m: the mirror, whose @lock is held
+ *
+ * Return: the regions.
+ */
+unsigned int __sbull_bitmap_resync_weight(struct sbull_mirror *m)
+{
+	lockdep_assert_held(&m->lock);
+	return bitmap_weight(m->resync_bits, m->nr_regions);
+}
+
+/**
+ * __sbull_bitmap_resync_done - the partial resync has nothing left to copy
+ * @m: the mirror, whose @lock is held
+ */
+void __sbull_bitmap_resync_done(struct sbull_mirror *m)
+{
+	lockdep_assert_held(&m->lock);
+	bitmap_zero(m->resync_bits, m->nr_regions);
 }

@@ -20,14 +20,15 @@
 #include <linux/file.h>
 #include <linux/hrtimer.h>
 
-#include "sbull_mirror.h"
-
 /*
  * dm_io() gained an ioprio argument in 6.10 (SBULL_HAVE_DM_IO_IOPRIO,
  * backported to 6.1.83), and 7.x reports the regions that did not support
  * the operation in a bitset of their own, to dm_io() and to the notify
  * callback (SBULL_HAVE_DM_IO_UNSUP). To the mirror, a leg that did not
  * take a write failed it, whatever the reason: the two bitsets are merged.
+ * SBULL_DM_IO_NOTIFY(name, fn) defines, in the caller's file, a notify
+ * callback @name of this kernel's kind that hands @fn the merged bitset:
+ * this header calls nothing of the driver's.
  */
 #ifdef SBULL_HAVE_DM_IO_UNSUP
 static inline int sbull_dm_io(struct dm_io_request *req, unsigned int n,
@@ -42,11 +43,10 @@ static inline int sbull_dm_io(struct dm_io_request *req, unsigned int n,
 	return err;
 }
 
-/* The notify callback sbull_mirror.c gives dm-io, with 7.x's arguments. */
-static inline void sbull_dm_io_notify(unsigned long error,
-				      unsigned long unsup, void *context)
-{
-	sbull_mirror_endio(error | unsup, context);
+#define SBULL_DM_IO_NOTIFY(name, fn)					\
+static void name(unsigned long error, unsigned long unsup, void *context) \
+{									\
+	fn(error | unsup, context);					\
 }
 #else
 #ifdef SBULL_HAVE_DM_IO_IOPRIO
@@ -56,7 +56,11 @@ static inline void sbull_dm_io_notify(unsigned long error,
 #define sbull_dm_io(req, n, where, errors, ioprio)	\
 	dm_io(req, n, where, errors)
 #endif
-#define sbull_dm_io_notify	sbull_mirror_endio
+#define SBULL_DM_IO_NOTIFY(name, fn)					\
+static void name(unsigned long error, void *context)			\
+{									\
+	fn(error, context);						\
+}
 #endif
 
 /*

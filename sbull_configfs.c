@@ -17,7 +17,7 @@
  *
  * Locking: sbull_configfs_lock covers every directory's settings and disk.
  * It is taken in configfs's attribute methods, process context, before
- * anything of the disk's (its open_mutex, in sbull_remove()).
+ * anything of the disk's (its open_mutex, in sbull_disk_remove()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,6 +45,8 @@ struct sbull_node {
 
 static DEFINE_MUTEX(sbull_configfs_lock);
 static struct configfs_subsystem sbull_subsys;
+/* A new directory's settings: the module parameters' (sbull_main.c). */
+static const struct sbull_config *sbull_configfs_defaults;
 
 static struct sbull_node *to_sbull_node(struct config_item *item)
 {
@@ -207,7 +209,7 @@ static ssize_t sbull_show_legs(const struct sbull_config *cfg, char *page)
 }
 
 /* DEV[:START], comma-separated, at most SBULL_MAX_LEGS; "" for none. */
-static bool sbull_legs_valid(const char *val)
+static bool sbull_configfs_legs_valid(const char *val)
 {
 	unsigned int n = 1;
 	const char *p;
@@ -226,7 +228,7 @@ static int sbull_set_legs(struct sbull_config *cfg, const char *where,
 {
 	char *legs = NULL;
 
-	if (!sbull_legs_valid(val)) {
+	if (!sbull_configfs_legs_valid(val)) {
 		pr_err("%slegs=%s: accepted values are DEV[:START], at most %d comma-separated, or nothing\n",
 		       where, val, SBULL_MAX_LEGS);
 		return -EINVAL;
@@ -428,7 +430,7 @@ static int sbull_node_power_on(struct sbull_node *node, const char *where)
 	err = configfs_depend_item_unlocked(&sbull_subsys, &node->item);
 	if (err)
 		return err;
-	dev = sbull_create(&node->cfg, where);
+	dev = sbull_disk_create(&node->cfg, where);
 	if (IS_ERR(dev)) {
 		configfs_undepend_item_unlocked(&node->item);
 		return PTR_ERR(dev);
@@ -442,7 +444,7 @@ static int sbull_node_power_off(struct sbull_node *node, const char *where)
 	int err;
 
 	lockdep_assert_held(&sbull_configfs_lock);
-	err = sbull_remove(node->dev);
+	err = sbull_disk_remove(node->dev);
 	if (err) {
 		pr_err("%spower=0: %s is open (mounted, or held by a program); accepted: power=0 once nobody holds it\n",
 		       where, node->dev->disk->disk_name);
@@ -553,7 +555,9 @@ static struct config_item *sbull_make_node(struct config_group *group,
 
 	if (!node)
 		return ERR_PTR(-ENOMEM);
-	sbull_config_defaults(&node->cfg);
+	/* Its legs stay NULL: the legs parameter names disks. */
+	node->cfg = *sbull_configfs_defaults;
+	node->cfg.legs = NULL;
 	sbull_inject_init(&node->inject);
 	node->cfg.inject = &node->inject;
 	config_item_init_type_name(&node->item, name, &sbull_node_type);
@@ -580,11 +584,14 @@ static struct configfs_subsystem sbull_subsys = {
 
 /**
  * sbull_configfs_init - show /sys/kernel/config/sbull
+ * @defaults: a new directory's settings, which the caller keeps while
+ *	configfs is registered
  *
  * Return: 0, or a negative errno.
  */
-int sbull_configfs_init(void)
+int sbull_configfs_init(const struct sbull_config *defaults)
 {
+	sbull_configfs_defaults = defaults;
 	config_group_init(&sbull_subsys.su_group);
 	mutex_init(&sbull_subsys.su_mutex);
 	return configfs_register_subsystem(&sbull_subsys);

@@ -1,37 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The legs of the mirror: opening and checking them, putting them in
- * service at load and taking them out at unload, and the event work that
- * follows a leg's failure or resync.
+ * One leg of the mirror: opening and checking it, its synchronous I/O, its
+ * state and its failure. The bottom layer (sbull_mirror_internal.h): it
+ * calls no other file of the mirror, and tells the mirror set of a failure
+ * through the mirror's @changed callback.
  *
- * sbull writes nothing to a device before it has checked the device and
- * found a header of its own there, unless the user asked for the leg to be
- * initialised (legs_init=1, or "add DEV init" in sysfs). The header and
- * the history it keeps: sbull_leg_header.c.
+ * sbull writes nothing to a device before the mirror set has checked its
+ * header (sbull_header.c): opening a leg here reads and writes nothing.
+ *
+ * A leg's state changes under the mirror's @lock, with what follows from
+ * it for the whole set: whether a leg is left (@no_leg_left), whether one
+ * holds a complete copy (@no_complete_copy), and whether the headers are
+ * behind a leg entering or leaving the in-sync set (@behind).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/configfs.h>
 #include <linux/ioprio.h>
 #include <linux/kobject.h>
-#include <linux/moduleparam.h>
-#include <linux/sched/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "sbull_compat.h"
-#include "sbull_leg.h"
-
-static char *legs[SBULL_MAX_DEVICES * SBULL_MAX_LEGS];
-static int nr_legs_given;
-module_param_array(legs, charp, &nr_legs_given, 0444);
-MODULE_PARM_DESC(legs,
-		 "Mirror legs, DISK=DEV[:START],...: e.g. sbulla=/dev/vdb,sbulla=/dev/vdc:2048 (at most 8 per disk)");
-
-static bool legs_init;
-module_param(legs_init, bool, 0444);
-MODULE_PARM_DESC(legs_init,
-		 "Initialise the legs given, which must carry no sbull header (their content is lost)");
+#include "sbull_mirror_internal.h"
 
 /* All open legs, of every device, to refuse overlapping regions. */
 static LIST_HEAD(sbull_open_legs);
@@ -39,13 +30,242 @@ static DEFINE_MUTEX(sbull_open_legs_lock);
 /* The holder of the legs' exclusive opens; one for all, see the overlaps. */
 static char sbull_leg_holder;
 
+/* ---- state and failure ------------------------------------------------- */
+
+/**
+ * __sbull_leg_mask - the legs in a state
+ * @m: the mirror, whose @lock is held
+ * @state: the state
+ *
+ * Return: the slots in @state, a bitmap.
+ */
+unsigned long __sbull_leg_mask(struct sbull_mirror *m,
+			       enum sbull_leg_state state)
+{
+	unsigned long legs = 0;
+	unsigned int slot;
+
+	lockdep_assert_held(&m->lock);
+	for (slot = 0; slot < SBULL_MAX_LEGS; slot++)
+		if (m->legs[slot].state == state)
+			legs |= BIT(slot);
+	return legs;
+}
+
+/**
+ * sbull_leg_mask - the legs in a state, a moment ago
+ * @m: the mirror
+ * @state: the state
+ *
+ * Context: process context; takes @lock.
+ * Return: the slots in @state, a bitmap.
+ */
+unsigned long sbull_leg_mask(struct sbull_mirror *m,
+			     enum sbull_leg_state state)
+{
+	unsigned long legs;
+
+	spin_lock_irq(&m->lock);
+	legs = __sbull_leg_mask(m, state);
+	spin_unlock_irq(&m->lock);
+	return legs;
+}
+
+/**
+ * __sbull_leg_in_service - the legs that take writes
+ * @m: the mirror, whose @lock is held
+ *
+ * Return: the slots in sync or resyncing, a bitmap.
+ */
+unsigned long __sbull_leg_in_service(struct sbull_mirror *m)
+{
+	return __sbull_leg_mask(m, SBULL_LEG_IN_SYNC) |
+	       __sbull_leg_mask(m, SBULL_LEG_RESYNCING);
+}
+
+/**
+ * __sbull_leg_set_state - change a leg's state, and what follows from it
+ * @m: the mirror, whose @lock is held
+ * @slot: the leg
+ * @state: its new state
+ *
+ * A leg entering or leaving the in-sync set makes the headers behind:
+ * until a new generation is on the in-sync legs, a leg that left still
+ * claims what they claim, and a leg that joined still says it is
+ * resyncing. Every write completed meanwhile is held (sbull_writethrough.c)
+ * until sbull_leg_caught_up(). The data path reads @no_leg_left and
+ * @no_complete_copy without the lock.
+ */
+void __sbull_leg_set_state(struct sbull_mirror *m, unsigned int slot,
+			   enum sbull_leg_state state)
+{
+	bool was_in_sync = m->legs[slot].state == SBULL_LEG_IN_SYNC;
+	bool is_in_sync = state == SBULL_LEG_IN_SYNC;
+	unsigned int in_sync, resyncing, failed;
+
+	lockdep_assert_held(&m->lock);
+	if (was_in_sync != is_in_sync) {
+		WRITE_ONCE(m->behind, true);
+		m->changes++;
+	}
+	/* A leg that stops resyncing needs a whole copy from then on. */
+	if (state != SBULL_LEG_RESYNCING)
+		m->partial_legs &= ~BIT(slot);
+	m->legs[slot].state = state;
+	in_sync = hweight_long(__sbull_leg_mask(m, SBULL_LEG_IN_SYNC));
+	resyncing = hweight_long(__sbull_leg_mask(m, SBULL_LEG_RESYNCING));
+	failed = hweight_long(__sbull_leg_mask(m, SBULL_LEG_FAILED));
+	/* Legs being removed or readied for a resync count for neither. */
+	WRITE_ONCE(m->no_leg_left, failed && !in_sync && !resyncing);
+	WRITE_ONCE(m->no_complete_copy, (failed || resyncing) && !in_sync);
+}
+
+/**
+ * sbull_leg_set_state - change a leg's state
+ * @m: the mirror
+ * @slot: the leg
+ * @state: its new state
+ *
+ * Context: process context; takes @lock.
+ */
+void sbull_leg_set_state(struct sbull_mirror *m, unsigned int slot,
+			 enum sbull_leg_state state)
+{
+	spin_lock_irq(&m->lock);
+	__sbull_leg_set_state(m, slot, state);
+	spin_unlock_irq(&m->lock);
+}
+
+/**
+ * __sbull_leg_fail - take legs that returned an error out of service
+ * @m: the mirror, whose @lock is held
+ * @legs: the slots that failed, a bitmap
+ *
+ * A leg already out of service only counts the error.
+ *
+ * Return: true if one was in service: the mirror set must hear of it.
+ */
+bool __sbull_leg_fail(struct sbull_mirror *m, unsigned long legs)
+{
+	unsigned int slot;
+	bool news = false;
+
+	lockdep_assert_held(&m->lock);
+	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS) {
+		struct sbull_leg *leg = &m->legs[slot];
+
+		leg->errors++;
+		if (!sbull_leg_in_service(leg))
+			continue;
+		__sbull_leg_set_state(m, slot, SBULL_LEG_FAILED);
+		m->resync_legs &= ~BIT(slot);
+		m->failed |= BIT(slot);
+		news = true;
+	}
+	return news;
+}
+
+/**
+ * sbull_leg_fail - take legs that returned an error out of service
+ * @m: the mirror
+ * @legs: the slots that failed, a bitmap
+ *
+ * The logging, the uevent and the header updates sleep: the mirror set does
+ * them, woken through @changed.
+ *
+ * Context: any, interrupt context included.
+ */
+void sbull_leg_fail(struct sbull_mirror *m, unsigned long legs)
+{
+	unsigned long flags;
+	bool news;
+
+	spin_lock_irqsave(&m->lock, flags);
+	news = __sbull_leg_fail(m, legs);
+	spin_unlock_irqrestore(&m->lock, flags);
+	if (news)
+		m->changed(m);
+}
+
+/**
+ * sbull_leg_changes - the count of in-sync legs leaving or joining
+ * @m: the mirror
+ *
+ * Taken before headers are written, for sbull_leg_caught_up().
+ *
+ * Context: process context; takes @lock.
+ * Return: the count.
+ */
+unsigned int sbull_leg_changes(struct sbull_mirror *m)
+{
+	unsigned int changes;
+
+	spin_lock_irq(&m->lock);
+	changes = m->changes;
+	spin_unlock_irq(&m->lock);
+	return changes;
+}
+
+/**
+ * sbull_leg_caught_up - the headers say every change up to @changes
+ * @m: the mirror
+ * @changes: sbull_leg_changes() before the headers were written
+ *
+ * The headers are no longer behind, unless a leg entered or left the
+ * in-sync set meanwhile.
+ *
+ * Context: process context; takes @lock.
+ */
+void sbull_leg_caught_up(struct sbull_mirror *m, unsigned int changes)
+{
+	spin_lock_irq(&m->lock);
+	if (m->changes == changes)
+		WRITE_ONCE(m->behind, false);
+	spin_unlock_irq(&m->lock);
+}
+
+/**
+ * sbull_leg_put - writes that took legs are answered
+ * @m: the mirror
+ * @legs: the slots, a bitmap, each taken by sbull_leg_get()
+ *
+ * Context: any, interrupt context included.
+ */
+void sbull_leg_put(struct sbull_mirror *m, unsigned long legs)
+{
+	unsigned int slot;
+
+	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS) {
+		atomic_t *inflight = &m->legs[slot].inflight;
+
+		if (atomic_dec_and_test(inflight))
+			wake_up_var(inflight);
+	}
+}
+
+/**
+ * sbull_leg_wait_idle - wait until no write is in flight to a leg
+ * @m: the mirror
+ * @slot: the leg, which new writes no longer go to
+ *
+ * Context: process context; sleeps.
+ */
+void sbull_leg_wait_idle(struct sbull_mirror *m, unsigned int slot)
+{
+	atomic_t *inflight = &m->legs[slot].inflight;
+
+	wait_var_event(inflight, !atomic_read(inflight));
+}
+
 /**
  * sbull_leg_uevent - tell udev that a leg changed state (KOBJ_CHANGE)
  * @dev: the sbull device
  * @slot: the leg
  * @state: its new state, as in the legs file, or "removed"
  *
- * Process context; nothing before add_disk() or after del_gendisk().
+ * Nothing before add_disk() or after del_gendisk().
+ *
+ * Context: process context.
  */
 void sbull_leg_uevent(struct sbull_dev *dev, unsigned int slot,
 		      const char *state)
@@ -63,26 +283,27 @@ void sbull_leg_uevent(struct sbull_dev *dev, unsigned int slot,
 	kobject_uevent_env(&disk_to_dev(dev->disk)->kobj, KOBJ_CHANGE, envp);
 }
 
+/* ---- synchronous I/O ------------------------------------------------------ */
+
 /**
  * sbull_leg_io - synchronous dm-io to a piece of a leg
- * @dev: the sbull device
+ * @leg: the leg
  * @where: the piece, see sbull_leg_region()
  * @opf: operation and flags
  * @type: what @mem is: DM_IO_KMEM or DM_IO_VMA
  * @mem: the buffer
  *
- * Process context, never a request path: dm_io() waits here.
- *
+ * Context: process context, never a request path: dm_io() waits here.
  * Return: 0, or a negative errno.
  */
-int sbull_leg_io(struct sbull_dev *dev, struct dm_io_region *where,
+int sbull_leg_io(struct sbull_leg *leg, struct dm_io_region *where,
 		 blk_opf_t opf, enum dm_io_mem_type type, void *mem)
 {
 	struct dm_io_request req = {
 		.bi_opf		= opf,
 		.mem.type	= type,
 		.mem.ptr.addr	= mem,
-		.client		= dev->mirror.client,
+		.client		= leg->dev->mirror->client,
 	};
 	unsigned long error = 0;
 	int err;
@@ -91,10 +312,10 @@ int sbull_leg_io(struct sbull_dev *dev, struct dm_io_region *where,
 	return err ?: (error ? -EIO : 0);
 }
 
-/* ---- opening and closing legs ------------------------------------------ */
+/* ---- opening and closing ------------------------------------------------- */
 
 /**
- * sbull_parse_region - split "DEV[:START]"
+ * sbull_leg_parse_region - split "DEV[:START]"
  * @spec: what the user gave
  * @path: set to DEV, allocated
  * @start: set to START, or 0
@@ -104,7 +325,7 @@ int sbull_leg_io(struct sbull_dev *dev, struct dm_io_region *where,
  *
  * Return: 0 or -ENOMEM.
  */
-int sbull_parse_region(const char *spec, char **path, sector_t *start)
+int sbull_leg_parse_region(const char *spec, char **path, sector_t *start)
 {
 	const char *colon = strrchr(spec, ':');
 	unsigned long long n;
@@ -126,8 +347,8 @@ static sector_t sbull_leg_sectors(struct sbull_dev *dev)
 }
 
 /* Regions on one disk, a partition's offset included, that intersect. */
-static bool sbull_legs_overlap(const struct sbull_leg *a,
-			       const struct sbull_leg *b, sector_t len)
+static bool sbull_leg_overlap(const struct sbull_leg *a,
+			      const struct sbull_leg *b, sector_t len)
 {
 	sector_t a0 = get_start_sect(a->bdev) + a->start;
 	sector_t b0 = get_start_sect(b->bdev) + b->start;
@@ -137,14 +358,15 @@ static bool sbull_legs_overlap(const struct sbull_leg *a,
 }
 
 /* A disk of sbull's, or a partition of one (whatever its major). */
-static bool sbull_is_sbull_disk(struct block_device *bdev)
+static bool sbull_leg_is_sbull(struct block_device *bdev)
 {
-	const struct block_device_operations *fops = bdev->bd_disk->fops;
-
-	return fops == &sbull_bio_fops || fops == &sbull_mq_fops;
+	return bdev->bd_disk->fops->owner == THIS_MODULE;
 }
 
-/* Each refusal is one line: what was given, why, what is accepted. */
+/*
+ * Each refusal is one line: what was given, why, what is accepted. Under
+ * sbull_open_legs_lock.
+ */
 static int sbull_leg_check(struct sbull_dev *dev, struct sbull_leg *leg,
 			   const char *what)
 {
@@ -154,8 +376,9 @@ static int sbull_leg_check(struct sbull_dev *dev, struct sbull_leg *leg,
 	sector_t need = sbull_leg_sectors(dev);
 	struct sbull_leg *other;
 
-	/* Built on one, through dm or loop: sbull_legs_store_check(). */
-	if (sbull_is_sbull_disk(bdev)) {
+	lockdep_assert_held(&sbull_open_legs_lock);
+	/* Built on one, through dm or loop: sbull_leg_stacked_on(). */
+	if (sbull_leg_is_sbull(bdev)) {
 		pr_err("%s: %pg is an sbull disk; accepted: a block device sbull does not serve\n",
 		       what, bdev);
 		return -EINVAL;
@@ -183,10 +406,10 @@ static int sbull_leg_check(struct sbull_dev *dev, struct sbull_leg *leg,
 		return -ENOSPC;
 	}
 	list_for_each_entry(other, &sbull_open_legs, node) {
-		if (!sbull_legs_overlap(leg, other, need))
+		if (!sbull_leg_overlap(leg, other, need))
 			continue;
 		pr_err("%s: overlaps leg %u of %s (%s:%llu); accepted: %llu sectors that no other leg uses\n",
-		       what, sbull_slot(other), sbull_name(other->dev),
+		       what, sbull_leg_slot(other), sbull_name(other->dev),
 		       other->path, (unsigned long long)other->start,
 		       (unsigned long long)need);
 		return -EBUSY;
@@ -197,15 +420,17 @@ static int sbull_leg_check(struct sbull_dev *dev, struct sbull_leg *leg,
 /**
  * sbull_leg_close - close a leg that is out of service and idle
  * @leg: the leg
+ *
+ * Context: process context; takes @bitmap_lock, as a bitmap write may
+ * have taken the leg before it left service.
  */
 void sbull_leg_close(struct sbull_leg *leg)
 {
-	struct sbull_mirror *m = &leg->dev->mirror;
+	struct sbull_mirror *m = leg->dev->mirror;
 
 	mutex_lock(&sbull_open_legs_lock);
 	list_del_init(&leg->node);
 	mutex_unlock(&sbull_open_legs_lock);
-	/* A bitmap write may have taken the leg before it left service. */
 	mutex_lock(&m->bitmap_lock);
 	sbull_close_leg(leg->bdev, leg->handle, &sbull_leg_holder);
 	kfree(leg->path);
@@ -217,34 +442,29 @@ void sbull_leg_close(struct sbull_leg *leg)
 }
 
 /**
- * sbull_leg_attach - open a device as a leg, check it, read its header
- * @dev: the sbull device; under @config, or loading
+ * sbull_leg_attach - open a device as a leg and check it
+ * @dev: the sbull device, whose mirror is set up for legs; under @config,
+ *	or loading
  * @slot: a free slot
  * @what: what the user gave, for the error line
  * @path: the device; the leg takes it, and frees it on error
  * @start: the region's first sector
- * @init: the leg is to be initialised (see sbull_leg_read_header())
- * @info: what its header says
  *
- * The slot stays SBULL_LEG_UNUSED, out of the data path, until the caller
- * has decided what the header means.
+ * The slot stays SBULL_LEG_UNUSED, out of the data path, until set
+ * control has read the leg's header and decided what it means. Nothing
+ * is read or written here.
  *
+ * Context: process context.
  * Return: 0, or a negative errno after one error line.
  */
 int sbull_leg_attach(struct sbull_dev *dev, unsigned int slot,
-		     const char *what, char *path, sector_t start, bool init,
-		     struct sbull_hdr_info *info)
+		     const char *what, char *path, sector_t start)
 {
-	struct sbull_leg *leg = &dev->mirror.legs[slot];
+	struct sbull_leg *leg = &dev->mirror->legs[slot];
 	struct block_device *bdev;
 	void *handle = NULL;
 	int err;
 
-	err = sbull_mirror_open(dev);
-	if (err) {
-		kfree(path);
-		return err;
-	}
 	bdev = sbull_open_leg(path, &sbull_leg_holder, &handle);
 	if (IS_ERR(bdev)) {
 		if (PTR_ERR(bdev) == -EACCES || PTR_ERR(bdev) == -EROFS)
@@ -266,7 +486,7 @@ int sbull_leg_attach(struct sbull_dev *dev, unsigned int slot,
 	};
 	INIT_LIST_HEAD(&leg->node);
 	/* Kept for its life: header writes must not wait for memory. */
-	leg->block = kzalloc(SBULL_HDR_SECTORS << SECTOR_SHIFT, GFP_KERNEL);
+	leg->block = kzalloc(SBULL_HDR_BYTES, GFP_KERNEL);
 	if (!leg->block) {
 		sbull_leg_close(leg);
 		return -ENOMEM;
@@ -277,396 +497,7 @@ int sbull_leg_attach(struct sbull_dev *dev, unsigned int slot,
 	if (!err)
 		list_add_tail(&leg->node, &sbull_open_legs);
 	mutex_unlock(&sbull_open_legs_lock);
-	if (!err)
-		err = sbull_leg_read_header(dev, leg, what, init, info);
 	if (err)
 		sbull_leg_close(leg);
 	return err;
 }
-
-/* ---- load: assemble, then start once restored ------------------------- */
-
-/**
- * sbull_legs_parse - check the legs parameter before anything is set up
- * @ndevices: the number of sbull disks
- *
- * Return: 0, or -EINVAL after one error line naming the bad element.
- */
-int sbull_legs_parse(int ndevices)
-{
-	unsigned int count[SBULL_MAX_DEVICES] = { 0 };
-	int i;
-
-	if (sbull_bitmap_parse() || sbull_wb_parse(ndevices))
-		return -EINVAL;
-	for (i = 0; i < nr_legs_given; i++) {
-		const char *spec = legs[i], *eq = strchr(spec, '=');
-		int disk = eq && eq - spec == 6 && !strncmp(spec, "sbull", 5) ?
-			   spec[5] - 'a' : -1;
-
-		if (disk < 0 || disk >= ndevices || !eq[1] ||
-		    strchr(eq, ',')) {
-			pr_err("legs=%s: accepted values are DISK=DEV[:START], DISK one of the %d made at load (sbulla on; configfs gives the others theirs)\n",
-			       spec, ndevices);
-			return -EINVAL;
-		}
-		if (++count[disk] > SBULL_MAX_LEGS) {
-			pr_err("legs=%s: a leg too many for sbull%c; accepted values are at most %d legs per disk\n",
-			       spec, 'a' + disk, SBULL_MAX_LEGS);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/**
- * sbull_legs_param - the legs the parameter gives a disk
- * @name: the disk, sbulla to sbullz
- *
- * Return: its "DEV[:START]" comma-separated, allocated; NULL if none, or
- * ERR_PTR(-ENOMEM).
- */
-char *sbull_legs_param(const char *name)
-{
-	char *list = NULL, *more;
-	int i;
-
-	for (i = 0; i < nr_legs_given; i++) {
-		const char *spec = legs[i];
-
-		if (strncmp(spec, name, 6) || spec[6] != '=')
-			continue;
-		more = list ? kasprintf(GFP_KERNEL, "%s,%s", list, spec + 7) :
-			      kstrdup(spec + 7, GFP_KERNEL);
-		kfree(list);
-		if (!more)
-			return ERR_PTR(-ENOMEM);
-		list = more;
-	}
-	return list;
-}
-
-/**
- * sbull_legs_init_param - the legs_init parameter
- *
- * Return: true if the legs given at load are to be initialised.
- */
-bool sbull_legs_init_param(void)
-{
-	return legs_init;
-}
-
-/*
- * Open the legs of @list, "DEV[:START]" comma-separated; none is written.
- * An error line starts with @setting, "legs=sbulla=" or "configfs NAME/legs=".
- */
-static int sbull_legs_attach_list(struct sbull_dev *dev, const char *list,
-				  bool init, const char *setting,
-				  struct sbull_hdr_info *info)
-{
-	char *specs, *next, *spec;
-	unsigned int n = 0;
-	char what[64];
-	int err = 0;
-
-	if (!list)
-		return 0;
-	specs = kstrdup(list, GFP_KERNEL);
-	if (!specs)
-		return -ENOMEM;
-	next = specs;
-	while ((spec = strsep(&next, ",")) && n < SBULL_MAX_LEGS) {
-		sector_t start;
-		char *path;
-
-		snprintf(what, sizeof(what), "%s%s", setting, spec);
-		err = sbull_parse_region(spec, &path, &start) ?:
-		      sbull_leg_attach(dev, n, what, path, start, init,
-				       &info[n]);
-		if (err)
-			goto out_close;
-		n++;
-	}
-	kfree(specs);
-	return n;
-
-out_close:
-	while (n--)
-		sbull_leg_close(&dev->mirror.legs[n]);
-	kfree(specs);
-	return err;
-}
-
-/*
- * The legs' headers must tell one story: one mirror set, and a complete
- * copy to restore from if any leg is sbull's. Otherwise refuse, even with
- * legs_init, rather than guess which data to keep.
- */
-static int sbull_legs_check_set(struct sbull_dev *dev,
-				const struct sbull_hdr_info *info,
-				unsigned int n, const char *setting, int *src)
-{
-	struct sbull_mirror *m = &dev->mirror;
-	int first = -1, other = -1, i;
-
-	for (i = 0; i < n; i++) {
-		if (!info[i].ours)
-			continue;
-		if (first < 0)
-			first = i;
-		if (!uuid_equal(&info[i].uuid, &info[first].uuid)) {
-			pr_err("%s%s: belongs to another mirror set than %s; accepted: legs of one set (erase a leg's first 4 KiB to reuse it)\n",
-			       setting, m->legs[i].path,
-			       m->legs[first].path);
-			return -EINVAL;
-		}
-	}
-	*src = sbull_pick_source(info, n, &other);
-	if (*src <= -2) {
-		i = -2 - *src;
-		pr_err("%s%s: it and %s hold different histories of the set (generations %llu and %llu: each was in service without the other, or one was away for more than 64 changes); accepted: legs of one history: load with the leg to keep, then \"add DEV init\" the other in sysfs to overwrite it\n",
-		       setting, m->legs[i].path, m->legs[other].path,
-		       info[i].generation, info[other].generation);
-		return -EINVAL;
-	}
-	if (*src < 0 && first >= 0) {
-		pr_err("%s%s: holds an unfinished resync and no leg given holds a complete copy; accepted: the legs of the set with a complete one, or a leg without header and legs_init=1 to start afresh\n",
-		       setting, m->legs[first].path);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * A leg that crashed with the source, in its epoch, differs from it only
- * where a write was in flight: where the bitmap of either says. Headers
- * without a bitmap, or with another region size, say nothing.
- */
-static bool sbull_hdr_bitmap_covers(struct sbull_mirror *m,
-				    const struct sbull_hdr_info *src,
-				    const struct sbull_hdr_info *leg)
-{
-	return sbull_hdr_complete(leg) && sbull_hdr_same_epoch(leg, src) &&
-	       src->state == SBULL_HDR_DIRTY && leg->state == SBULL_HDR_DIRTY &&
-	       src->region_sectors == 1U << m->region_shift &&
-	       leg->region_sectors == src->region_sectors;
-}
-
-/**
- * sbull_legs_assemble - open and check a disk's legs
- * @dev: a device whose disk is allocated but not yet added
- * @list: the legs, "DEV[:START]" comma-separated, at most SBULL_MAX_LEGS
- *	  (sbull_legs_parse() or the configfs attribute checked it); or NULL
- * @init: initialise them (legs_init), if they carry no sbull header
- * @where: "" if the module parameters gave them, else "configfs NAME/"
- *
- * Picks the leg to restore from, the newest complete one; legs of that set
- * and generation that were shut down cleanly are in sync, every other leg
- * is to be resynced: whole, or only the regions of the write-intent
- * bitmaps if it crashed with the source. Nothing is read or written
- * beyond the headers here:
- * sbull_legs_restore() reads the store once every disk's legs are checked,
- * and sbull_legs_start() writes to them once the disks are live.
- *
- * Return: 0, or a negative errno after one error line.
- */
-int sbull_legs_assemble(struct sbull_dev *dev, const char *list, bool init,
-			const char *where)
-{
-	struct sbull_mirror *m = &dev->mirror;
-	struct sbull_hdr_info *info;
-	char setting[CONFIGFS_ITEM_NAME_LEN + 24];
-	unsigned long partial = 0;
-	int n, src, i, err;
-
-	m->source = -1;
-	sbull_wb_init(dev);
-	/* A header's history is 512 bytes: too much for eight on the stack. */
-	info = kcalloc(SBULL_MAX_LEGS, sizeof(*info), GFP_KERNEL);
-	if (!info)
-		return -ENOMEM;
-	/* What each error line starts with, naming the setting. */
-	if (*where)
-		snprintf(setting, sizeof(setting), "%slegs=", where);
-	else
-		snprintf(setting, sizeof(setting), "legs=%s=", sbull_name(dev));
-	n = sbull_legs_attach_list(dev, list, init, setting, info);
-	if (n <= 0) {
-		kfree(info);
-		return n;
-	}
-
-	err = sbull_legs_check_set(dev, info, n, setting, &src);
-	if (err)
-		goto out_close;
-
-	if (src < 0) {		/* all new: the empty store is the truth */
-		uuid_gen(&m->uuid);
-	} else {
-		m->uuid = info[src].uuid;
-		m->generation = info[src].generation;
-		m->epoch = info[src].epoch;
-		memcpy(m->history, info[src].history, sizeof(m->history));
-	}
-	for (i = 0; i < n; i++) {
-		bool in_sync = i == src ||
-			(src >= 0 && sbull_hdr_complete(&info[i]) &&
-			 sbull_hdr_same_epoch(&info[i], &info[src]) &&
-			 info[i].state == SBULL_HDR_CLEAN &&
-			 info[src].state == SBULL_HDR_CLEAN);
-
-		m->legs[i].generation = info[i].generation;
-		sbull_set_state(m, i, in_sync ? SBULL_LEG_IN_SYNC :
-						SBULL_LEG_RESYNCING);
-		if (!in_sync && src >= 0 &&
-		    sbull_hdr_bitmap_covers(m, &info[src], &info[i])) {
-			sbull_leg_bitmap_import(dev, i);
-			partial |= BIT(i);
-		}
-	}
-	if (partial)
-		sbull_leg_bitmap_import(dev, src);
-	spin_lock_irq(&m->lock);
-	m->partial_legs = partial;
-	spin_unlock_irq(&m->lock);
-	m->source = src;
-	m->nr_legs = n;
-	err = sbull_set_write_cache(dev->disk, true);
-	if (!err) {
-		kfree(info);
-		return 0;
-	}
-
-out_close:
-	for (i = 0; i < n; i++) {
-		m->legs[i].state = SBULL_LEG_UNUSED;
-		sbull_leg_close(&m->legs[i]);
-	}
-	m->nr_legs = 0;
-	kfree(info);
-	return err;
-}
-
-/**
- * sbull_legs_start - put the legs of a live disk in service
- * @dev: a device that sbull_legs_assemble() set up and that is now added
- *
- * Marks the in-sync legs dirty with a new generation and starts the resync
- * of the others.
- */
-void sbull_legs_start(struct sbull_dev *dev)
-{
-	struct sbull_mirror *m = &dev->mirror;
-	unsigned long legs;
-	unsigned int slot;
-
-	mutex_lock(&m->config);
-	m->started = true;
-	if (m->nr_legs) {
-		/*
-		 * The legs put in service at assembly made the headers behind:
-		 * this generation says which they are, and catches them up.
-		 */
-		sbull_legs_commit(dev);
-		legs = sbull_legs_resyncing(m);
-		for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
-			if (sbull_leg_write_header(dev, slot,
-						   SBULL_HDR_RESYNCING, 0))
-				sbull_mirror_fail_legs(m, BIT(slot));
-		queue_work(m->resync_wq, &m->resync_work);
-	}
-	mutex_unlock(&m->config);
-}
-
-/* ---- events ------------------------------------------------------------ */
-
-/**
- * sbull_legs_event_work - report failed and resynced legs
- * @work: the mirror's event_work
- *
- * Each state change is logged once and raises a KOBJ_CHANGE uevent; the
- * legs in sync get a new generation, so that a failed leg is known to be
- * behind at the next load, and a resynced one in sync; then the writes
- * held meanwhile end. Process context, on the mirror's event workqueue.
- */
-void sbull_legs_event_work(struct work_struct *work)
-{
-	struct sbull_mirror *m = container_of(work, struct sbull_mirror,
-					      event_work);
-	struct sbull_dev *dev = sbull_dev_of_mirror(m);
-	unsigned long failed, resynced;
-	unsigned int slot, in_service, noio;
-	bool behind;
-
-	mutex_lock(&m->config);
-	/* Writeback may wait for the writes held here: no I/O for memory. */
-	noio = memalloc_noio_save();
-	spin_lock_irq(&m->lock);
-	failed = m->failed & sbull_legs_in(m, SBULL_LEG_FAILED);
-	resynced = m->resynced & sbull_legs_in(m, SBULL_LEG_IN_SYNC);
-	m->failed = 0;
-	m->resynced = 0;
-	in_service = hweight_long(sbull_legs_in_service(m));
-	behind = m->behind;
-	spin_unlock_irq(&m->lock);
-
-	for_each_set_bit(slot, &failed, SBULL_MAX_LEGS) {
-		pr_err("%s: leg %u (%s:%llu) failed; %u of %u legs in service\n",
-		       sbull_name(dev), slot, m->legs[slot].path,
-		       (unsigned long long)m->legs[slot].start, in_service,
-		       m->nr_legs);
-		sbull_leg_uevent(dev, slot, "failed");
-	}
-	if (failed && !in_service)
-		pr_err("%s: no leg left in service: writes fail with EIO, reads go on\n",
-		       sbull_name(dev));
-	for_each_set_bit(slot, &resynced, SBULL_MAX_LEGS)
-		sbull_leg_uevent(dev, slot, "in_sync");
-	if (failed || resynced || behind)
-		sbull_legs_commit(dev);
-	memalloc_noio_restore(noio);
-	mutex_unlock(&m->config);
-	sbull_mirror_end_held(m);
-}
-
-/* ---- unload ------------------------------------------------------------ */
-
-/**
- * sbull_legs_stop - flush the legs, mark them clean and close them
- * @dev: a device that takes no more I/O (deleted, or never added)
- */
-void sbull_legs_stop(struct sbull_dev *dev)
-{
-	struct sbull_mirror *m = &dev->mirror;
-	unsigned int slot, clean;
-
-	if (!m->client)		/* never had a leg */
-		return;
-	sbull_resync_stop(m);
-	sbull_wb_drain(m);		/* write-back: the store to the legs */
-	sbull_mirror_drain(m);		/* the writes pending or in flight */
-	flush_workqueue(m->event_wq);	/* their failures, held writes */
-	sbull_bitmap_stop(m);		/* clean: no write left anywhere */
-
-	mutex_lock(&m->config);
-	if (m->started && m->nr_legs) {
-		m->started = false;	/* no event rewrites them dirty */
-		sbull_legs_write_headers(dev, SBULL_HDR_CLEAN);
-		spin_lock_irq(&m->lock);
-		clean = hweight_long(sbull_legs_in(m, SBULL_LEG_IN_SYNC));
-		spin_unlock_irq(&m->lock);
-		pr_info("%s: %u of %u legs flushed and marked clean, generation %llu\n",
-			sbull_name(dev), clean, m->nr_legs, m->generation);
-	}
-	mutex_unlock(&m->config);
-	flush_workqueue(m->event_wq);	/* events of the last header writes */
-
-	for (slot = 0; slot < SBULL_MAX_LEGS; slot++) {
-		if (!m->legs[slot].bdev)
-			continue;
-		m->legs[slot].state = SBULL_LEG_UNUSED;
-		sbull_leg_close(&m->legs[slot]);
-	}
-	m->nr_legs = 0;
-}
-

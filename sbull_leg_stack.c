@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What a leg is built from. A leg that is built on an sbull disk (a dm or
- * md device over it, a loop device over a file in a file system on it)
- * would send the mirror's writes back into sbull: each write to the leg
- * writes the store again, and a resync or a sync never ends.
+ * What a leg is built from, part of the leg layer (sbull_leg.c). A leg
+ * that is built on an sbull disk (a dm or md device over it, a loop
+ * device over a file in a file system on it) would send the mirror's
+ * writes back into sbull: each write to the leg writes the store again,
+ * and a resync or a sync never ends.
  *
  * The walk is the one lsblk -s makes, through sysfs: a partition is built
  * on its disk, a device on its "slaves" (dm, md and every driver that calls
@@ -12,7 +13,7 @@
  * up in another mount namespace, a backing file since deleted, a file
  * system on several devices) is not seen, and a stack changed after the
  * leg was added is not checked again. An sbull disk or partition itself is
- * always refused: sbull_leg.c checks the leg's block_device_operations.
+ * always refused: sbull_leg.c checks the owner of its operations.
  *
  * Process context, without @config: lookups on any file system may block
  * on it, and it must never wait behind a write the mirror holds.
@@ -24,7 +25,7 @@
 #include <linux/namei.h>
 #include <linux/slab.h>
 
-#include "sbull_leg.h"
+#include "sbull_mirror_internal.h"
 
 /* Devices looked at, at most: dm stacks 16 deep, md takes many members. */
 #define SBULL_STACK_MAX		64
@@ -168,15 +169,14 @@ static void sbull_stack_push_below(struct sbull_stack *s, dev_t devt)
 }
 
 /**
- * sbull_stacked_on - is a block device built on an sbull disk?
+ * sbull_leg_stacked_on - is a block device built on an sbull disk?
  * @devt: the device
  * @major: sbull's major number
  *
- * Not under @config (see the top of this file).
- *
+ * Context: process context, not under @config (see the top of this file).
  * Return: the sbull disk or partition found under it, or 0.
  */
-dev_t sbull_stacked_on(dev_t devt, unsigned int major)
+dev_t sbull_leg_stacked_on(dev_t devt, unsigned int major)
 {
 	struct sbull_stack *s;
 	dev_t found = 0;

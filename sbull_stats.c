@@ -170,14 +170,8 @@ static struct attribute *sbull_attrs[] = {
 	NULL,
 };
 
-static const struct attribute_group sbull_attr_group = {
+/* Handed to device_add_disk() by sbull_disk.c, beside the mirror's. */
+const struct attribute_group sbull_stats_attr_group = {
 	.name	= "sbull",
 	.attrs	= sbull_attrs,
-};
-
-/* Handed to device_add_disk(): the files exist before the disk's uevent. */
-const struct attribute_group *sbull_disk_groups[] = {
-	&sbull_attr_group,
-	&sbull_mirror_attr_group,
-	NULL,
 };

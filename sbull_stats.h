@@ -10,6 +10,8 @@
 #ifndef _SBULL_STATS_H
 #define _SBULL_STATS_H
 
+#include <linux/bio.h>
+#include <linux/blk-mq.h>
 #include <linux/blk_types.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
@@ -55,7 +57,7 @@ struct sbull_stats {
 /* sbull_stats.c */
 int sbull_stats_alloc(struct sbull_dev *dev);
 void sbull_stats_free(struct sbull_dev *dev);
-extern const struct attribute_group *sbull_disk_groups[];
+extern const struct attribute_group sbull_stats_attr_group;
 
 static inline unsigned int sbull_nsegs_bucket(unsigned int nsegs)
 {
@@ -69,6 +71,33 @@ static inline unsigned int sbull_segsize_bucket(unsigned int len)
 		return 0;
 	return min_t(unsigned int, order_base_2(len) - SECTOR_SHIFT,
 		     SBULL_SEGSIZE_BUCKETS - 1);
+}
+
+/* A bio reached ->submit_bio(), flushing first if it asks to. */
+static inline void sbull_count_bio(struct sbull_dev *dev, struct bio *bio)
+{
+	this_cpu_inc(dev->stats->bios);
+	if (bio->bi_opf & REQ_PREFLUSH)
+		this_cpu_inc(dev->stats->flushes);
+}
+
+/* A request reached ->queue_rq(): blk-mq may have merged bios into it. */
+static inline void sbull_count_request(struct sbull_dev *dev,
+				       struct request *rq)
+{
+	unsigned int nr_bios = 0;
+	struct bio *bio;
+
+	__rq_for_each_bio(bio, rq)
+		nr_bios++;
+	this_cpu_inc(dev->stats->requests);
+	this_cpu_add(dev->stats->bios, nr_bios);
+}
+
+/* ->poll() ended @nr requests. */
+static inline void sbull_count_polled(struct sbull_dev *dev, int nr)
+{
+	this_cpu_add(dev->stats->polled, nr);
 }
 
 /* One segment copied between a bio_vec and the store. */

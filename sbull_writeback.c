@@ -9,10 +9,11 @@
  *
  * The store is tracked in blocks of 4 KiB, a bit per block written and not
  * yet handed to the legs (@dirty). One worker, the flusher, takes the bits
- * and writes the runs they make with the mirror's own path
- * (sbull_mirror_queue()): the write-intent bitmap, the resync, a leg's
- * failure and the writes held while the headers are behind treat them as
- * any write. A pass:
+ * and writes the runs they make through the engine below
+ * (sbull_wt_queue()): the write-intent bitmap, the resync, a leg's failure
+ * and the writes held while the headers are behind treat them as any
+ * write. This layer calls the engine and the bitmap, never the resync
+ * beside it. A pass:
  *   1. takes the I/Os waiting for it: flushes, FUA writes, and writes that
  *      came over the dirty limit;
  *   2. takes every dirty bit and writes the runs they make, at most
@@ -49,7 +50,7 @@
 #include <linux/string.h>
 
 #include "sbull_compat.h"
-#include "sbull_leg.h"
+#include "sbull_mirror_internal.h"
 
 /* A block of the dirty map: 4 KiB, the page cache's unit of writeback. */
 #define SBULL_WB_SHIFT		3
@@ -113,7 +114,7 @@ static void sbull_wb_work(struct work_struct *work);
  */
 void sbull_wb_init(struct sbull_dev *dev)
 {
-	struct sbull_wb *wb = &dev->mirror.wb;
+	struct sbull_wb *wb = &dev->mirror->wb;
 	int i;
 
 	init_llist_head(&wb->waiters);
@@ -132,7 +133,7 @@ void sbull_wb_init(struct sbull_dev *dev)
  */
 int sbull_wb_alloc(struct sbull_dev *dev)
 {
-	struct sbull_wb *wb = &dev->mirror.wb;
+	struct sbull_wb *wb = &dev->mirror->wb;
 	sector_t blocks = DIV_ROUND_UP_SECTOR_T(sbull_store_sectors(dev),
 						1 << SBULL_WB_SHIFT);
 
@@ -145,7 +146,7 @@ int sbull_wb_alloc(struct sbull_dev *dev)
 				 1, sbull_name(dev));
 	if (wb->dirty && wb->taken && wb->wq)
 		return 0;
-	sbull_wb_free(&dev->mirror);
+	sbull_wb_free(dev->mirror);
 	return -ENOMEM;
 }
 
@@ -210,7 +211,7 @@ static long sbull_wb_mark(struct sbull_mirror *m,
  */
 void sbull_wb_write(struct sbull_mirror_io *mio)
 {
-	struct sbull_mirror *m = &mio->dev->mirror;
+	struct sbull_mirror *m = mio->dev->mirror;
 	struct sbull_wb *wb = &m->wb;
 	long news = 0, dirty;
 
@@ -221,7 +222,7 @@ void sbull_wb_write(struct sbull_mirror_io *mio)
 	/* The count's cache line is written once a block per pass. */
 	dirty = news ? atomic_long_add_return(news, &wb->nr_dirty) :
 		       atomic_long_read(&wb->nr_dirty);
-	if (sbull_mio_durable(mio) || dirty > sbull_wb_limit()) {
+	if (sbull_wt_durable(mio) || dirty > sbull_wb_limit()) {
 		llist_add(&mio->node, &wb->waiters);
 		mod_delayed_work(wb->wq, &wb->work, 0);
 		return;
@@ -256,7 +257,7 @@ static void sbull_wb_take(struct sbull_wb *wb)
  */
 static void sbull_wb_end(struct sbull_mirror_io *mio, blk_status_t status)
 {
-	struct sbull_mirror *m = &mio->dev->mirror;
+	struct sbull_mirror *m = mio->dev->mirror;
 	struct sbull_wb *wb = &m->wb;
 	sector_t s;
 
@@ -285,15 +286,15 @@ static void sbull_wb_send(struct sbull_dev *dev, struct sbull_mirror_io *mio,
 	mio->nr_sectors = end - sector;
 	mio->ioprio = IOPRIO_DEFAULT;
 	mio->end_io = sbull_wb_end;
-	atomic_inc(&dev->mirror.wb.inflight);
-	sbull_bitmap_begin(&dev->mirror, sector, end - sector);
-	sbull_mirror_queue(mio);
+	atomic_inc(&dev->mirror->wb.inflight);
+	sbull_bitmap_begin(dev->mirror, sector, end - sector);
+	sbull_wt_queue(mio);
 }
 
 /* Write the runs of @taken to the legs, a batch at a time. */
 static void sbull_wb_write_taken(struct sbull_dev *dev)
 {
-	struct sbull_wb *wb = &dev->mirror.wb;
+	struct sbull_wb *wb = &dev->mirror->wb;
 	sector_t sectors = sbull_store_sectors(dev);
 	unsigned long b = 0, end;
 	unsigned int n = 0;
@@ -321,13 +322,13 @@ static void sbull_wb_write_taken(struct sbull_dev *dev)
 /* One pass of the flusher; see the top of the file. */
 static void sbull_wb_pass(struct sbull_dev *dev)
 {
-	struct sbull_wb *wb = &dev->mirror.wb;
+	struct sbull_wb *wb = &dev->mirror->wb;
 	struct llist_node *waiters = llist_del_all(&wb->waiters);
 	struct sbull_mirror_io *mio, *next;
 	bool flush = false;
 
 	llist_for_each_entry(mio, waiters, node)
-		flush |= sbull_mio_durable(mio);
+		flush |= sbull_wt_durable(mio);
 	wb->status = BLK_STS_OK;
 	sbull_wb_take(wb);
 	sbull_wb_write_taken(dev);
@@ -337,8 +338,8 @@ static void sbull_wb_pass(struct sbull_dev *dev)
 	}
 	/* A write over the limit is in the store: only flushes fail. */
 	llist_for_each_entry_safe(mio, next, waiters, node)
-		mio->end_io(mio, sbull_mio_durable(mio) ? wb->status :
-							  BLK_STS_OK);
+		mio->end_io(mio, sbull_wt_durable(mio) ? wb->status :
+							 BLK_STS_OK);
 }
 
 /* The flusher: a pass, then again in writeback_ms if a block is dirty. */
@@ -384,29 +385,25 @@ void sbull_wb_drain(struct sbull_mirror *m)
  * sbull_wb_set - switch a disk to write-back mode, or back
  * @dev: the sbull device
  * @on: true for write-back, false for write-through
+ * @legs: the mirror is set up (a first leg came): there is something to
+ *	put on the legs first
  *
- * Process context (sysfs). With the queue frozen, what the current mode
- * has in flight reaches the legs first: the flusher's dirty blocks, or the
- * write-through writes of a bio-based disk, which a frozen queue does not
- * wait for.
+ * With the queue frozen, what the current mode has in flight reaches the
+ * legs first: the flusher's dirty blocks, or the write-through writes of a
+ * bio-based disk, which a frozen queue does not wait for.
+ *
+ * Context: process context (sysfs, through the mirror set); not under
+ * @config, as the writes waited for may be held until the event work,
+ * which takes it.
  */
-void sbull_wb_set(struct sbull_dev *dev, bool on)
+void sbull_wb_set(struct sbull_dev *dev, bool on, bool legs)
 {
-	struct sbull_mirror *m = &dev->mirror;
+	struct sbull_mirror *m = dev->mirror;
 	unsigned int memflags;
-	bool legs;
 
 	mutex_lock(&m->wb.switching);
 	if (m->wb.on == on)
 		goto out;
-	/*
-	 * Whether the mirror is set up, under @config: the first leg sets it
-	 * up, for good. Not held longer: the writes waited for below may be
-	 * held until the event work, which takes it.
-	 */
-	mutex_lock(&m->config);
-	legs = m->client;
-	mutex_unlock(&m->config);
 	/* Most of it before the freeze, which stops reads too. */
 	if (legs && !on)
 		sbull_wb_pass_now(m);
@@ -414,7 +411,7 @@ void sbull_wb_set(struct sbull_dev *dev, bool on)
 	if (legs && !on)
 		sbull_wb_drain(m);
 	else if (legs)
-		sbull_mirror_drain(m);
+		sbull_wt_drain(m);
 	WRITE_ONCE(m->wb.on, on);
 	sbull_unfreeze_queue(dev->disk->queue, memflags);
 out:

@@ -13,7 +13,7 @@ cd "$repo"
 
 series=${SERIES:-6.1}
 scripts/install-deps.sh
-release=$(scripts/fetch-kernel.sh "$series")
+release=$(scripts/qemu/fetch-kernel.sh "$series")
 # SBULL_BENCH_MODULE: measure that sbull.ko instead of building one.
 ko=${SBULL_BENCH_MODULE:-}
 [ -n "$ko" ] || ko=$(scripts/build-module.sh "$release")
@@ -29,7 +29,7 @@ while sleep 10; do cut -d' ' -f1 /proc/loadavg; done >"$out/host-load" &
 sampler=$!
 trap 'kill "$sampler" 2>/dev/null || true' EXIT
 start=$SECONDS
-scripts/guest.sh --series "$series" --module "$ko" --bench --mem 3G \
+scripts/qemu/guest.sh --series "$series" --module "$ko" --bench --mem 3G \
 	--timeout 3600 --results "$out" -- bench/bench-mirror-guest.sh \
 	2> >(tee "$out/guest.log" >&2)
 kill "$sampler"

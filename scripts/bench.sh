@@ -10,7 +10,7 @@ cd "$repo"
 
 series=${SERIES:-6.1}
 scripts/install-deps.sh
-release=$(scripts/fetch-kernel.sh "$series")
+release=$(scripts/qemu/fetch-kernel.sh "$series")
 ko=$(scripts/build-module.sh "$release")
 memcpy_bw=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}/bench/memcpy-bw
 mkdir -p "$(dirname "$memcpy_bw")"
@@ -20,7 +20,7 @@ out=results/bench-$(date +%F)-$series
 [ "${QUICK:-0}" != 1 ] || out=$out-quick
 rm -rf "$out"
 mkdir -p "$out"
-SBULL_BENCH_QUICK=${QUICK:-0} scripts/guest.sh --series "$series" \
+SBULL_BENCH_QUICK=${QUICK:-0} scripts/qemu/guest.sh --series "$series" \
 	--module "$ko" --bench --mem 3G --timeout 10800 --results "$out" -- \
 	bench/bench-guest.sh "$memcpy_bw"
 accel=${ACCEL:-tcg}

@@ -17,7 +17,8 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/sbull-$version" dist
-cp -r Kbuild Makefile VERSION dkms.conf README.md sbull*.c sbull*.h debian tools \
+# shellcheck disable=SC2046 # one source file a line
+cp -r Kbuild Makefile VERSION dkms.conf README.md $(scripts/sources.sh) debian tools scripts \
 	"$work/sbull-$version/"
 (cd "$work/sbull-$version" && dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1 ||
 	{ tail -n 30 "$work/build.log" >&2; exit 1; }

@@ -37,9 +37,12 @@ exec 9>"$out.lock"
 flock 9
 rm -rf "$out"
 mkdir -p "$out"
-cp "$src"/Kbuild "$src"/Makefile "$src"/VERSION "$src"/*.c "$src"/*.h "$out"/
+cp "$src"/Kbuild "$src"/Makefile "$src"/VERSION "$out"/
+for f in $("$repo/scripts/sources.sh" "$src"); do
+	cp "$src/$f" "$out"/
+done
 if [ -n "$root" ]; then
-	"$repo/scripts/latest-run.sh" "$root" make -s -C "/lib/modules/$release/build" M="$build" "$@" modules >&2
+	"$repo/scripts/qemu/latest-run.sh" "$root" make -s -C "/lib/modules/$release/build" M="$build" "$@" modules >&2
 else
 	make -s -C "/lib/modules/$release/build" M="$build" "$@" modules >&2
 fi

@@ -9,5 +9,5 @@ cd "$repo"
 demo=${1:-scripts/demo-guest.sh}
 series=${SERIES:-6.1}
 scripts/install-deps.sh
-ko=$(scripts/build-module.sh "$(scripts/fetch-kernel.sh "$series")")
-exec scripts/guest.sh --series "$series" --module "$ko" -- "$demo"
+ko=$(scripts/build-module.sh "$(scripts/qemu/fetch-kernel.sh "$series")")
+exec scripts/qemu/guest.sh --series "$series" --module "$ko" -- "$demo"

@@ -3,7 +3,6 @@
 # package into the cache, and print the path of checkpatch.pl.
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}
 dest=$cache/checkpatch
 tarball=/usr/src/linux-source-6.1.tar.xz

@@ -11,9 +11,9 @@ cd "$repo"
 
 series=${1:-6.1}
 scripts/install-deps.sh
-ko=$(scripts/build-module.sh "$(scripts/fetch-kernel.sh "$series")")
+ko=$(scripts/build-module.sh "$(scripts/qemu/fetch-kernel.sh "$series")")
 disks=$(mktemp -d)
 trap 'rm -rf "$disks"' EXIT
 truncate -s 80M "$disks"/vda.img "$disks"/vdb.img "$disks"/vdc.img
-scripts/guest.sh --series "$series" --module "$ko" --disk "$disks/vda.img" \
+scripts/qemu/guest.sh --series "$series" --module "$ko" --disk "$disks/vda.img" \
 	--disk "$disks/vdb.img" --disk "$disks/vdc.img" --shell

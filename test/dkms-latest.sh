@@ -18,7 +18,7 @@ release=$(find "$root/lib/modules" -mindepth 2 -maxdepth 2 -name build |
 	head -n1 | xargs dirname | xargs basename)
 
 in_root() {
-	"$repo/scripts/latest-run.sh" "$root" "$@"
+	"$repo/scripts/qemu/latest-run.sh" "$root" "$@"
 }
 
 # One TAP line, labelled $1, for "$@"; its output shown when it fails.

@@ -111,11 +111,11 @@ sbull_lines() {
 	grep 'sbull: ' | grep -v -e 'taints kernel' -e 'module verification failed' || true
 }
 
-# The lines of stdin that match scripts/kernel-log-bad.txt, with $1 lines
+# The lines of stdin that match scripts/qemu/kernel-log-bad.txt, with $1 lines
 # of context. Status 0 with lines printed, 1 without; a missing or empty
 # pattern file is an error (status 2), never "nothing bad".
 bad_kernel_lines() {
-	local patterns=$SBULL_TEST_DIR/../scripts/kernel-log-bad.txt rc=0
+	local patterns=$SBULL_TEST_DIR/../scripts/qemu/kernel-log-bad.txt rc=0
 	[ -s "$patterns" ] || { echo "no patterns in $patterns" && return 2; }
 	grep -E -A "${1:-0}" -f "$patterns" || rc=$?
 	return "$rc"
@@ -274,7 +274,7 @@ run_log_lines() {
 }
 
 # For the guest runners (suite-guest.sh, mirror-guest.sh): run case
-# cases/$1.sh with the arguments after it, and print one TAP line: its
+# cases/$1.sh (of SBULL_CASES_DIR, if set) with the arguments after it, and print one TAP line: its
 # label (case_label), and the case's "# Case:" line, its description;
 # after a failure, why and the end of its output. Before it, "# start:
 # LABEL", so that run.sh knows which case a guest that died was in; after
@@ -299,7 +299,7 @@ run_log_lines() {
 run_case() {
 	local name=$1 file label why='' bad start mark line needs=0 rc=0
 	shift
-	file=$SBULL_TEST_DIR/cases/$name.sh
+	file=${SBULL_CASES_DIR:-$SBULL_TEST_DIR/cases}/$name.sh
 	case_selected "$name" || return 0
 	# "[6.1] mirror-cut bio fail", as run.sh plans it; never with ": ".
 	label="[$SBULL_KLABEL] $name${*:+ $*}"

@@ -145,7 +145,7 @@ print(" ".join(str(i) for i in range(len(d) * 8) if d[i // 8] >> (i % 8) & 1))'
 }
 
 # The state field of the header at sector $2 (default 0) of device $1:
-# 1 clean, 2 dirty, 3 resyncing (sbull_leg_header.c).
+# 1 clean, 2 dirty, 3 resyncing (sbull_header.c).
 hdr_state() {
 	dd if="$1" bs=512 skip="${2:-0}" count=1 iflag=direct status=none |
 		od -An -t u4 -j 48 -N 4 | tr -d ' '

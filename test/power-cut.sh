@@ -34,7 +34,7 @@ truncate -s 4M "$tmp/log.img"
 boot() {
 	rc=0
 	rm -rf "$tmp/results"
-	scripts/guest.sh --series "$series" --module "$ko" --timeout 600 \
+	scripts/qemu/guest.sh --series "$series" --module "$ko" --timeout 600 \
 		--results "$tmp/results" --disk "$tmp/leg0.img" \
 		--disk "$tmp/leg1.img" --disk "$tmp/log.img" -- \
 		test/power-cut-guest.sh "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?

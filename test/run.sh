@@ -260,7 +260,7 @@ guest_cases() {
 		fi
 		rc=0
 		env SBULL_KLABEL="${klabel[$series]}" SBULL_DONE_FILE="$done_file" \
-			"${env[@]}" scripts/guest.sh "${gargs[@]}" -- "$runner" \
+			"${env[@]}" scripts/qemu/guest.sh "${gargs[@]}" -- "$runner" \
 			2>"$res.err" | tee "$out" || rc=${PIPESTATUS[0]}
 		rm -rf "$res.disks"
 		started=''
@@ -340,11 +340,11 @@ job_power_cut() {
 job_grade() {
 	local action=$1 series=$2
 	if [ "$action" = list ]; then
-		SBULL_LIST=1 test/grade-check.sh "$series" "${klabel[$series]}"
+		SBULL_LIST=1 scripts/grade/grade-check.sh "$series" "${klabel[$series]}"
 		return
 	fi
 	past_deadline && return
-	test/grade-check.sh "$series" "${klabel[$series]}" || echo "# grade-check.sh exited $?"
+	scripts/grade/grade-check.sh "$series" "${klabel[$series]}" || echo "# grade-check.sh exited $?"
 }
 
 job_dkms() {
@@ -356,7 +356,7 @@ job_dkms() {
 	if [ -z "$deb" ] || past_deadline; then
 		return
 	fi
-	root=$(scripts/latest-root.sh) && test/dkms-latest.sh "$root" "$deb" ||
+	root=$(scripts/qemu/latest-root.sh) && test/dkms-latest.sh "$root" "$deb" ||
 		echo "# dkms-latest.sh exited $?"
 }
 
@@ -367,7 +367,7 @@ job_dkms_guest() {
 		return
 	fi
 	[ -n "$deb" ] || return 0
-	scripts/guest.sh --series "$series" --timeout 1200 \
+	scripts/qemu/guest.sh --series "$series" --timeout 1200 \
 		--results "$check_dir/$series-dkms-guest" -- test/dkms-guest.sh "$deb" ||
 		echo "# the DKMS guest exited $?"
 }
@@ -468,7 +468,7 @@ suite() {
 	scripts/install-deps.sh >"$check_dir/deps.log" 2>&1 || deps_rc=$?
 	for series in $series_list; do
 		klabel[$series]=$series
-		if release[$series]=$(scripts/fetch-kernel.sh "$series" 2>"$check_dir/fetch-$series.err"); then
+		if release[$series]=$(scripts/qemu/fetch-kernel.sh "$series" 2>"$check_dir/fetch-$series.err"); then
 			fetched[$series]=1
 			klabel[$series]=$(echo "${release[$series]}" | cut -d. -f1,2)
 		else

@@ -36,8 +36,7 @@ build_warnings() {
 
 # The driver's sources; the trace header, with a layout of its own, is
 # checked apart below.
-mapfile -t sources < <(git ls-files -co --exclude-standard 'sbull*.[ch]' |
-	grep -vx sbull_trace.h)
+mapfile -t sources < <(scripts/sources.sh | grep -vx sbull_trace.h)
 for release in "$@"; do
 	check "[$(echo "$release" | cut -d. -f1,2)] build with W=1 and sparse (C=1)" \
 		"no warnings" build_warnings "$release"
@@ -74,5 +73,15 @@ kernel_doc=${kernel_doc:-$(find /usr/src -maxdepth 3 -path '*/linux-headers-*/sc
 check "kernel-doc" "on every function it documents" \
 	perl "$kernel_doc" -none -Werror \
 	"${sources[@]}" sbull_trace.h
+# The mirror's layers call down only (sbull_mirror_internal.h); what goes
+# up is printed.
+mirror_layers() {
+	local out
+	out=$(scripts/mirror-layers.py) || { grep -e UP -e 'go up' -e 'does not exist' <<<"$out"; return 1; }
+}
+check "mirror layers" "calls go down only (scripts/mirror-layers.py)" mirror_layers
+# The matrix of docs/testing.md is the plan's (test/matrix.sh).
+check "docs/testing.md matrix" "the plan's, test/matrix.sh --check" \
+	test/matrix.sh --check
 mapfile -t shells < <(git ls-files -co --exclude-standard '*.sh' .ci/run tools/sbullctl)
 check "shellcheck" "every shell script" shellcheck -x "${shells[@]}"

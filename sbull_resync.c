@@ -1,26 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Copies of the store: the whole of it from a leg at load (restore), and to
- * the legs that are resyncing, in the background, while writes go on.
+ * the legs that are resyncing, in the background, while writes go on. It
+ * calls the engine (sbull_writethrough.c), the bitmap and the leg layer
+ * below it, and tells the mirror set that a resync ended through the
+ * mirror's @changed; never write-back, beside it.
  *
  * A resync pass copies the store in 1 MiB chunks (or regions, if larger),
  * to all the legs it took at its start in one dm_io() per chunk. A leg
  * that crashed with the store, of its epoch, needs only the regions the
  * write-intent bitmap names (@partial_legs, @resync_bits): a pass of such
  * legs alone goes region by region and skips the clean ones; a write
- * that such a leg does not take meanwhile adds its regions (sbull_mirror.c).
- * It publishes the window it is
- * copying (@resync_lo, @resync_hi): sbull_mirror.c sends a write to a
- * resyncing leg only below the window, and holds a write that overlaps it
- * until the chunk is copied, so an older copy never lands after a newer
- * write. Process context, on the mirror's resync workqueue.
+ * that such a leg does not take meanwhile adds its regions (the engine's
+ * __sbull_bitmap_resync_add()). It publishes the window it is copying
+ * (@resync_lo, @resync_hi): the engine sends a write to a resyncing leg
+ * only below the window, and holds a write that overlaps it until the
+ * chunk is copied, so an older copy never lands after a newer write.
+ * Process context, on the mirror's resync workqueue.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ioprio.h>
 
 #include "sbull_compat.h"
-#include "sbull_leg.h"
+#include "sbull_mirror_internal.h"
 
 /* Restore and resync move the store in chunks of this many sectors. */
 #define SBULL_RESTORE_CHUNK	(8U << (20 - SECTOR_SHIFT))
@@ -34,34 +37,33 @@ static u64 sbull_mib_per_s(size_t bytes, ktime_t start)
 }
 
 /**
- * sbull_legs_restore - read the store back from the leg picked at assembly
- * @dev: a device that sbull_legs_assemble() set up, not yet added
+ * sbull_resync_restore - read the store back from a leg
+ * @dev: a device whose legs are assembled, not yet added
+ * @slot: the leg picked at assembly
  *
+ * Context: process context; seconds for gigabytes.
  * Return: 0, or -EIO after one error line.
  */
-int sbull_legs_restore(struct sbull_dev *dev)
+int sbull_resync_restore(struct sbull_dev *dev, unsigned int slot)
 {
-	struct sbull_mirror *m = &dev->mirror;
+	struct sbull_mirror *m = dev->mirror;
+	struct sbull_leg *leg = &m->legs[slot];
 	sector_t size = sbull_store_sectors(dev), pos, n;
 	ktime_t start = ktime_get();
 	struct dm_io_region where;
-	struct sbull_leg *leg;
 	int err;
 
-	if (m->source < 0)
-		return 0;
-	leg = &m->legs[m->source];
-	pr_info("%s: restoring %zu MiB from leg %d (%s:%llu), generation %llu\n",
-		sbull_name(dev), dev->size >> 20, m->source, leg->path,
+	pr_info("%s: restoring %zu MiB from leg %u (%s:%llu), generation %llu\n",
+		sbull_name(dev), dev->size >> 20, slot, leg->path,
 		(unsigned long long)leg->start, m->generation);
 	for (pos = 0; pos < size; pos += n) {
 		n = min_t(sector_t, size - pos, SBULL_RESTORE_CHUNK);
 		where = sbull_leg_region(leg, pos, n);
-		err = sbull_leg_io(dev, &where, REQ_OP_READ, DM_IO_VMA,
+		err = sbull_leg_io(leg, &where, REQ_OP_READ, DM_IO_VMA,
 				   dev->data + (pos << SECTOR_SHIFT));
 		if (err) {
-			pr_err("%s: restoring from leg %d (%s): read error at sector %llu (%d)\n",
-			       sbull_name(dev), m->source, leg->path,
+			pr_err("%s: restoring from leg %u (%s): read error at sector %llu (%d)\n",
+			       sbull_name(dev), slot, leg->path,
 			       (unsigned long long)pos, err);
 			return err;
 		}
@@ -71,22 +73,6 @@ int sbull_legs_restore(struct sbull_dev *dev)
 		ktime_ms_delta(ktime_get(), start),
 		sbull_mib_per_s(dev->size, start));
 	return 0;
-}
-
-/**
- * sbull_legs_resyncing - the legs waiting for, or in, a resync pass
- * @m: the mirror
- *
- * Return: their slots, a bitmap.
- */
-unsigned long sbull_legs_resyncing(struct sbull_mirror *m)
-{
-	unsigned long legs;
-
-	spin_lock_irq(&m->lock);
-	legs = sbull_legs_in(m, SBULL_LEG_RESYNCING);
-	spin_unlock_irq(&m->lock);
-	return legs;
 }
 
 /* A pass's step: a region, or a 1 MiB chunk when some leg needs it all. */
@@ -101,7 +87,7 @@ static sector_t sbull_resync_step(struct sbull_mirror *m, bool whole)
 static bool sbull_resync_chunk(struct sbull_dev *dev, unsigned long legs,
 			       sector_t pos, sector_t n)
 {
-	struct sbull_mirror *m = &dev->mirror;
+	struct sbull_mirror *m = dev->mirror;
 	struct dm_io_region where[SBULL_MAX_LEGS];
 	struct dm_io_request req = {
 		.bi_opf		= REQ_OP_WRITE,
@@ -118,10 +104,10 @@ static bool sbull_resync_chunk(struct sbull_dev *dev, unsigned long legs,
 	if (sbull_dm_io(&req, nr, where, &error, IOPRIO_DEFAULT) && !error)
 		error = ~0UL;
 	if (error)
-		sbull_mirror_fail_legs(m, sbull_failed_legs(legs, error));
+		sbull_leg_fail(m, sbull_leg_failed_of(legs, error));
 	/* The copy may be ahead of the in-sync legs: the bitmap says where. */
 	sbull_bitmap_cover(m, pos, n);
-	return sbull_failed_legs(legs, error) != legs;
+	return sbull_leg_failed_of(legs, error) != legs;
 }
 
 /*
@@ -139,17 +125,17 @@ static bool sbull_resync_window(struct sbull_mirror *m, sector_t lo,
 	m->resync_hi = hi;
 	go = !m->resync_stop && m->resync_legs;
 	*to = m->resync_legs;
-	if (!sbull_bitmap_resync_wants(m, lo, hi - lo))
+	if (!__sbull_bitmap_resync_wants(m, lo, hi - lo))
 		*to &= ~m->partial_legs;
 	spin_unlock_irq(&m->lock);
-	sbull_mirror_resume_deferred(m);
+	sbull_wt_resume_deferred(m);
 	return go;
 }
 
 static void sbull_resync_say_start(struct sbull_dev *dev, unsigned long legs,
 				   bool whole)
 {
-	struct sbull_mirror *m = &dev->mirror;
+	struct sbull_mirror *m = dev->mirror;
 	unsigned int dirty;
 
 	if (whole) {
@@ -158,21 +144,19 @@ static void sbull_resync_say_start(struct sbull_dev *dev, unsigned long legs,
 		return;
 	}
 	spin_lock_irq(&m->lock);
-	dirty = bitmap_weight(m->resync_bits, m->nr_regions);
+	dirty = __sbull_bitmap_resync_weight(m);
 	spin_unlock_irq(&m->lock);
 	pr_info("%s: resyncing %u of %u regions to leg(s) %*pbl, as the write-intent bitmap says\n",
 		sbull_name(dev), dirty, m->nr_regions, SBULL_MAX_LEGS, &legs);
 }
 
-/**
- * sbull_resync_work - copy the store to the legs that are resyncing
- * @work: the mirror's resync_work
- *
- * One pass takes the legs resyncing when it starts; a leg added meanwhile
- * waits for the next pass. The legs that come through are in sync, and
- * the event work writes the headers that say so.
+/*
+ * Copy the store to the legs that are resyncing. One pass takes the legs
+ * resyncing when it starts; a leg added meanwhile waits for the next pass.
+ * The legs that come through are in sync, and the mirror set's event work
+ * writes the headers that say so.
  */
-void sbull_resync_work(struct work_struct *work)
+static void sbull_resync_work(struct work_struct *work)
 {
 	struct sbull_mirror *m = container_of(work, struct sbull_mirror,
 					      resync_work);
@@ -184,7 +168,7 @@ void sbull_resync_work(struct work_struct *work)
 	bool again, whole;
 
 	spin_lock_irq(&m->lock);
-	legs = m->resync_stop ? 0 : sbull_legs_in(m, SBULL_LEG_RESYNCING);
+	legs = m->resync_stop ? 0 : __sbull_leg_mask(m, SBULL_LEG_RESYNCING);
 	m->resync_legs = legs;
 	whole = legs & ~m->partial_legs;
 	spin_unlock_irq(&m->lock);
@@ -207,18 +191,18 @@ void sbull_resync_work(struct work_struct *work)
 	spin_lock_irq(&m->lock);
 	legs = pos == size ? m->resync_legs : 0;
 	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
-		sbull_mirror_set_state(m, slot, SBULL_LEG_IN_SYNC);
+		__sbull_leg_set_state(m, slot, SBULL_LEG_IN_SYNC);
 	/* Kept while a partial leg waits for the next pass. */
 	if (!m->partial_legs)
-		bitmap_zero(m->resync_bits, m->nr_regions);
+		__sbull_bitmap_resync_done(m);
 	m->regions_resynced += copied;
 	m->resynced |= legs;
 	m->resync_legs = 0;
 	m->resync_lo = 0;
 	m->resync_hi = 0;
-	again = !m->resync_stop && sbull_legs_in(m, SBULL_LEG_RESYNCING);
+	again = !m->resync_stop && __sbull_leg_mask(m, SBULL_LEG_RESYNCING);
 	spin_unlock_irq(&m->lock);
-	sbull_mirror_resume_deferred(m);
+	sbull_wt_resume_deferred(m);
 
 	if (legs) {
 		pr_info("%s: resynced leg(s) %*pbl: %u of %u regions, %llu MiB, in %lld ms (%llu MiB/s)\n",
@@ -226,17 +210,63 @@ void sbull_resync_work(struct work_struct *work)
 			m->nr_regions, (u64)sent >> (20 - SECTOR_SHIFT),
 			ktime_ms_delta(ktime_get(), start),
 			sbull_mib_per_s(sent << SECTOR_SHIFT, start));
-		queue_work(m->event_wq, &m->event_work);
+		m->changed(m);
 	}
 	if (again)
-		queue_work(m->resync_wq, &m->resync_work);
+		sbull_resync_kick(m);
+}
+
+/**
+ * sbull_resync_init - a mirror with no resync yet
+ * @m: the mirror
+ */
+void sbull_resync_init(struct sbull_mirror *m)
+{
+	INIT_WORK(&m->resync_work, sbull_resync_work);
+}
+
+/**
+ * sbull_resync_kick - start a pass for the legs now resyncing, if none runs
+ * @m: the mirror, set up for legs
+ *
+ * Context: any but interrupt.
+ */
+void sbull_resync_kick(struct sbull_mirror *m)
+{
+	queue_work(m->resync_wq, &m->resync_work);
+}
+
+/**
+ * __sbull_resync_progress - how far a leg's resync is
+ * @m: the mirror, whose @lock is held
+ * @slot: the leg
+ *
+ * Return: a percentage: 100 in sync, 0 out of service or waiting for a
+ * pass.
+ */
+unsigned int __sbull_resync_progress(struct sbull_mirror *m, unsigned int slot)
+{
+	lockdep_assert_held(&m->lock);
+	switch (m->legs[slot].state) {
+	case SBULL_LEG_IN_SYNC:
+		return 100;
+	case SBULL_LEG_RESYNCING:
+		if (!(m->resync_legs & BIT(slot)))
+			return 0;
+		return div64_u64((u64)m->resync_lo * 100,
+				 sbull_store_sectors(sbull_dev_of_mirror(m)));
+	default:
+		return 0;
+	}
 }
 
 /**
  * sbull_resync_stop - stop a running pass, and keep another from starting
  * @m: the mirror
  *
- * Process context. A pass queued later starts afresh.
+ * A pass queued later starts afresh.
+ *
+ * Context: process context; waits for the pass.
  */
 void sbull_resync_stop(struct sbull_mirror *m)
 {

@@ -10,9 +10,9 @@
 # bios, and a request starts inside one (a walk of bi_io_vec from 0 fails).
 set -euo pipefail
 # shellcheck source=test/lib.sh
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../../test/lib.sh"
 
-io=$SBULL_TEST_DIR/grade-io.py
+io=$(dirname "$0")/../grade-io.py
 nsectors=16384
 failed=0
 

@@ -6,9 +6,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=test/lib.sh
-. "$here/lib.sh"
-# make check's CASES must not deselect the exercise case.
+. "$here/../../test/lib.sh"
+# make check's CASES must not deselect the exercise case, kept here.
 unset SBULL_CASES
+SBULL_CASES_DIR=$here/cases
 
 installed=/lib/modules/$(uname -r)/extra/sbull.ko
 while [ $# -ge 3 ]; do

@@ -33,7 +33,7 @@
 # (Ctrl-A x ends QEMU).
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 
 series=6.1 module='' mem=1G cpus=2 timeout=1800 results='' append='' shell='' bench=''
 disks=()
@@ -72,8 +72,8 @@ done
 [ -n "$shell" ] || [ $# -gt 0 ] || usage
 [ -z "$module" ] || [ -f "$module" ] || { echo "no file $module" >&2 && exit 2; }
 
-release=$("$repo/scripts/fetch-kernel.sh" "$series")
-initrd=$("$repo/scripts/mkinitramfs.sh" "$release")
+release=$("$repo/scripts/qemu/fetch-kernel.sh" "$series")
+initrd=$("$repo/scripts/qemu/mkinitramfs.sh" "$release")
 kdir=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}/kernels/$release
 kernel=$kdir/vmlinux # see fetch-kernel.sh
 [ -e "$kernel" ] || kernel=$kdir/boot/vmlinuz-$release
@@ -269,7 +269,7 @@ fi
 # The patterns (warnings, oopses, KFENCE, UBSAN, slab reports, hung tasks
 # and RCU stalls) are shared with the test suite's per-case check.
 bad_lines() {
-	local lines patterns=$repo/scripts/kernel-log-bad.txt st=0
+	local lines patterns=$repo/scripts/qemu/kernel-log-bad.txt st=0
 	if [ ! -s "$patterns" ]; then
 		echo "guest.sh: no patterns in $patterns: the kernel log is not checked" >&2
 		[ "$rc" != 0 ] || rc=1

@@ -4,17 +4,19 @@
 # repository's) with the tree's regions of exercise N in place of its own,
 # so that the exercises can be done in any order and a mistake costs only
 # its exercise. For each: look for the classic mistakes in the regions,
-# build for Debian's 6.1 kernel (or SERIES), run test/cases/exercise.sh N
+# build for Debian's 6.1 kernel (or SERIES), run cases/exercise.sh N
 # in the guest, and print a score and a hint for each mistake found.
 # An oops, a hung task or a soft lockup panics the guest; the exercise it
 # was in is marked as crashed, and the next guest goes on with the rest.
 # Usage: grade.sh [--summary] [TREE...]   (default: exercises/)
 # Environment: EX (the exercises to grade, default "1 2 3 4 5"), SERIES.
-# --summary: one line per tree and exercise, for test/grade-check.sh:
+# --summary: one line per tree and exercise, for scripts/grade/grade-check.sh:
 # "score TREE N GOT TOTAL MISTAKE..." (MISTAKE: page_address, cur_bytes,
 # submit_bio, sleep, sync_dm_io).
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+# The driver's source files (Kbuild's list), one a line.
+sources=$("$repo/scripts/sources.sh")
 cd "$repo"
 
 summary=''
@@ -27,16 +29,16 @@ exercises=${EX:-1 2 3 4 5}
 series=${SERIES:-6.1}
 titles=('' 'copy one segment (sbull_xfer.c)' 'walk a bio (sbull_queue.c)'
 	'walk a request (sbull_queue.c)' 'complete segment by segment (sbull_queue.c)'
-	'send a write to the legs with dm_io() (sbull_mirror.c)')
-# The runtime checks of each exercise (test/cases/exercise.sh).
+	'send a write to the legs with dm_io() (sbull_writethrough.c)')
+# The runtime checks of each exercise (cases/exercise.sh).
 checks=(0 3 3 5 4 2)
 
 declare -A hint=(
 	[page_address]="page_address() on a bio_vec's page: a page in high memory has no kernel mapping to copy through. Map it with kmap_local_page(), unmap with kunmap_local()."
 	[cur_bytes]="bio_cur_bytes(), bio_iovec(bio) or blk_rq_cur_bytes() give the bio's current segment (the first one, as the walk leaves the bio alone), not the one being walked: copy bvec.bv_len bytes."
 	[submit_bio]="sbull_mq_fops has a .submit_bio: the block layer then hands every bio to it and bypasses blk-mq (requests stays 0). The blk-mq modes need a table without it."
-	[sleep]="the notify callback sbull_mirror_endio() may sleep: dm-io calls it in any context, a leg's interrupt handler included. Never sleep there (no mutex, msleep, wait, GFP_KERNEL allocation, dm_io())."
-	[sync_dm_io]="dm_io() without a notify.fn waits for the legs, in the worker, one write at a time: give it notify.fn = sbull_dm_io_notify and the write as its context, and let the callback end the write."
+	[sleep]="the notify callback sbull_wt_endio() may sleep: dm-io calls it in any context, a leg's interrupt handler included. Never sleep there (no mutex, msleep, wait, GFP_KERNEL allocation, dm_io())."
+	[sync_dm_io]="dm_io() without a notify.fn waits for the legs, in the worker, one write at a time: give it notify.fn = sbull_wt_notify and the write as its context, and let the callback end the write."
 )
 
 # C code of stdin without its comments.
@@ -64,12 +66,13 @@ function_code() {
 # The classic mistakes of exercise $2 in tree $1, one name a line.
 mistakes() {
 	local tree=$1 n=$2 code
-	code=$(region "$n" "$tree"/sbull*.c)
+	# shellcheck disable=SC2046 # one source file a line
+	code=$(cd "$tree" && region "$n" $(grep '\.c$' <<<"$sources"))
 	case $n in
 	1) grep -q 'page_address(' <<<"$code" && echo page_address ;;
 	3) grep -q '\.submit_bio' <<<"$code" && echo submit_bio ;;
 	5)
-		function_code "$tree/sbull_mirror.c" 'void sbull_mirror_endio(' |
+		function_code "$tree/sbull_writethrough.c" 'void sbull_wt_endio(' |
 			grep -Eq '\b(msleep|msleep_interruptible|ssleep|usleep_range|fsleep|mutex_lock[a-z_]*|down|down_read|down_write|down_interruptible|down_killable|down_timeout|wait_for_completion[a-z_]*|wait_event[a-z_]*|wait_var_event[a-z_]*|schedule|schedule_timeout[a-z_]*|cond_resched|might_sleep|flush_work|flush_workqueue|synchronize_rcu|vmalloc|kvmalloc|sbull_dm_io|dm_io)\(|GFP_(KERNEL|NOIO|NOFS)' &&
 			echo sleep
 		grep -q 'dm_io(' <<<"$code" && ! grep -q 'notify\.fn' <<<"$code" && echo sync_dm_io
@@ -88,8 +91,10 @@ mistakes() {
 splice() {
 	local tree=$1 n=$2 out=$3 f
 	mkdir -p "$out"
-	cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$repo"/sbull*.h "$out"/
-	for f in "$repo"/sbull*.c; do
+	cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$out"/
+	for f in $sources; do
+		f=$repo/$f
+		[ "${f%.c}" != "$f" ] || { cp "$f" "$out"/ && continue; }
 		[ -e "$tree/${f##*/}" ] || return 1
 		awk -v n="$n" '
 			FNR == NR {	# the tree'"'"'s file: its regions, in order
@@ -112,7 +117,7 @@ splice() {
 }
 
 scripts/install-deps.sh >&2
-release=$(scripts/fetch-kernel.sh "$series")
+release=$(scripts/qemu/fetch-kernel.sh "$series")
 trees=()
 declare -A ko=() why=()
 work=$(mktemp -d)
@@ -207,10 +212,10 @@ while [ ${#args[@]} -gt 0 ] && [ "$runs" -lt 8 ]; do
 	runs=$((runs + 1))
 	mkdir -p "$work/results.$runs"
 	lines=$(wc -l <"$out")
-	scripts/guest.sh --series "$series" --timeout 1500 \
+	scripts/qemu/guest.sh --series "$series" --timeout 1500 \
 		--append "oops=panic hung_task_panic=1 hung_task_timeout_secs=30 softlockup_panic=1" \
 		--results "$work/results.$runs" --module "${args[1]}" -- \
-		test/grade-guest.sh "${args[@]}" >>"$out" 2>/dev/null || true
+		scripts/grade/grade-guest.sh "${args[@]}" >>"$out" 2>/dev/null || true
 	if ! tail -n +$((lines + 1)) "$out" | grep -q '^# variant '; then
 		echo "grade: the guest ran no exercise (see $work/results.$runs/console.log)" >&2
 		break

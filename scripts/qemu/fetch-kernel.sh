@@ -10,7 +10,7 @@
 # Usage: fetch-kernel.sh 6.1|6.12|latest
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}
 
 apt_quiet() {
@@ -66,7 +66,7 @@ case ${1:-} in
 	fi
 	;;
 latest)
-	root=$("$repo/scripts/latest-root.sh")
+	root=$("$repo/scripts/qemu/latest-root.sh")
 	# The headers installed there name the release; in those suites the
 	# kernel and its modules are packages of their own.
 	resolve linux-headers < <(chroot "$root" apt-cache show \

@@ -16,7 +16,6 @@
 # read-write at /results).
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}
 release=${1:?usage: $0 RELEASE}
 kdir=$cache/kernels/$release

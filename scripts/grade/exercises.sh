@@ -6,7 +6,7 @@
 # existing student tree is kept unless FORCE=1.
 # Usage: exercises.sh [DIR]   (default: exercises/ in the repository)
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$repo/exercises}
 
 # What a region leaves behind besides its TODO, where an empty region
@@ -18,8 +18,8 @@ out=${1:-$repo/exercises}
 stubs=(
 	'3.2=const struct block_device_operations sbull_mq_fops;	/* empty */'
 	'4.1=blk_update_request(rq, BLK_STS_IOERR, blk_rq_bytes(rq));	/* fails it */'
-	'5.1=sbull_mirror_fail_legs(m, legs);@@sbull_mirror_put_legs(m, legs);@@mio->end_io(mio, BLK_STS_IOERR);	/* fails it */'
-	'5.2=sbull_mirror_endio(~0UL, mio);	/* as if every leg failed */'
+	'5.1=sbull_leg_fail(m, legs);@@sbull_bitmap_end(m, mio->sector, mio->nr_sectors);@@sbull_leg_put(m, legs);@@mio->end_io(mio, BLK_STS_IOERR);	/* fails it */@@sbull_wt_answered(m);'
+	'5.2=sbull_wt_endio(~0UL, mio);	/* as if every leg failed */'
 )
 
 # Replace the regions of file $1 (read) into file $2.
@@ -66,8 +66,8 @@ rm -rf "$out"
 mkdir -p "$out"
 touch "$out/.sbull-exercises"
 cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$out"/
-for f in "$repo"/sbull*.c "$repo"/sbull*.h; do
-	strip_regions "$f" "$out/$(basename "$f")"
+for f in $("$repo/scripts/sources.sh"); do
+	strip_regions "$repo/$f" "$out/$f"
 done
 n=$(grep -ho 'EXERCISE [0-9]* BEGIN' "$out"/*.c | sort -u | wc -l)
 echo "exercises: $out ($n exercises; docs/exercises.md; make grade)"

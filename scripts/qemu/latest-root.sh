@@ -8,7 +8,6 @@
 # Usage: latest-root.sh
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}/latest
 # The Debian registry the host's own apt uses.
 mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/*$/\1/p' \

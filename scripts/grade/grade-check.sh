@@ -6,7 +6,9 @@
 # the marks of that exercise, and only those, with the hint that names
 # it. Prints TAP lines; with SBULL_LIST=1, their labels only.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+# The driver's source files (Kbuild's list), one a line.
+sources=$("$repo/scripts/sources.sh")
 series=$1 k=${2:-$1}
 trees=(reference todo page_address cur_bytes submit_bio sleep)
 if [ "${SBULL_LIST:-}" = 1 ]; then
@@ -18,12 +20,21 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# The reference's sources, as Kbuild lists them, into directory $1.
+copy_tree() {
+	local f
+	cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$1"/
+	for f in $sources; do
+		cp "$repo/$f" "$1"/
+	done
+}
+
 # A copy of the reference in $work/$1, with the edit of python3 code $2
 # (s: the text of file f) applied to file $3.
 inject() {
 	local name=$1 code=$2 file=$3
 	mkdir -p "$work/$name"
-	cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$repo"/sbull*.[ch] "$work/$name"/
+	copy_tree "$work/$name"
 	python3 - "$work/$name/$file" "$code" <<'PY'
 import sys
 f, code = sys.argv[1], sys.argv[2]
@@ -40,14 +51,14 @@ PY
 inject page_address "s = s.replace('kmap_local_page(bvec->bv_page)', 'page_address(bvec->bv_page)').replace('\tkunmap_local(buf);\n', '')" sbull_xfer.c
 inject cur_bytes "s = s.replace('sbull_xfer_segment(dev, iter.bi_sector, &bvec, write);', 'bvec.bv_len = bio_iovec(bio).bv_len;\n\t\tsbull_xfer_segment(dev, iter.bi_sector, &bvec, write);')" sbull_queue.c
 inject submit_bio "i = s.index('sbull_mq_fops = {'); s = s[:i] + s[i:].replace('.owner\t\t= THIS_MODULE,', '.owner\t\t= THIS_MODULE,\n\t.submit_bio\t= sbull_submit_bio,', 1)" sbull_queue.c
-inject sleep "s = s.replace('\tif (failed)\n\t\tsbull_mirror_fail_legs(m, failed);', '\tmsleep(1);\n\tif (failed)\n\t\tsbull_mirror_fail_legs(m, failed);', 1)" sbull_mirror.c
+inject sleep "s = s.replace('\tif (failed)\n\t\tsbull_leg_fail(m, failed);', '\tmsleep(1);\n\tif (failed)\n\t\tsbull_leg_fail(m, failed);', 1)" sbull_writethrough.c
 declare -A exercise_of=([page_address]=1 [cur_bytes]=2 [submit_bio]=3 [sleep]=5)
 
-"$repo/scripts/exercises.sh" "$work/todo" >/dev/null
+"$repo/scripts/grade/exercises.sh" "$work/todo" >/dev/null
 mkdir -p "$work/reference"
-cp "$repo"/Kbuild "$repo"/Makefile "$repo"/VERSION "$repo"/sbull*.[ch] "$work/reference"/
+copy_tree "$work/reference"
 
-SERIES=$series "$repo/scripts/grade.sh" --summary "$work"/{reference,todo,page_address,cur_bytes,submit_bio,sleep} \
+SERIES=$series "$repo/scripts/grade/grade.sh" --summary "$work"/{reference,todo,page_address,cur_bytes,submit_bio,sleep} \
 	>"$work/scores"
 
 # Tree $1: the exercises that lose marks must be exactly $2, each with
