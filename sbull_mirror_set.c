@@ -235,7 +235,6 @@ int sbull_mirror_init(struct sbull_dev *dev)
 	sbull_bitmap_init(m);
 	sbull_wt_init(m);
 	sbull_resync_init(m);
-	sbull_wb_init(dev);
 	return 0;
 }
 
@@ -564,6 +563,8 @@ int sbull_mirror_assemble(struct sbull_dev *dev, const char *list, bool init,
 	unsigned long partial = 0;
 	int n, src, i, err;
 
+	/* The disk is named now: write-back mode, as the parameter says. */
+	sbull_wb_init(dev);
 	/* A header's history is 512 bytes: too much for eight on the stack. */
 	info = kcalloc(SBULL_MAX_LEGS, sizeof(*info), GFP_KERNEL);
 	if (!info)

@@ -49,8 +49,9 @@ leg_has() {
 	[ "$(checksum_range "$1" $((HDR_SECTORS * 512 + $3)) "$(stat -c %s "$2")")" = "$(sum_of "$2")" ]
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# Flushes that disk $1 completed: field 15 of its stat file (5.5 on).
-flushes_of() { awk '{ print $15 }' "/sys/block/$1/stat"; }
+# Flushes that disk $1 completed: field 16 of its stat file (5.5 on;
+# Documentation/block/stat.rst).
+flushes_of() { awk '{ print $16 }' "/sys/block/$1/stat"; }
 
 load_wb() {
 	load_mirror "$mode" "$1" writeback=sbulla "${@:2}"
