@@ -26,6 +26,7 @@
 #   SBULL_MODES  the request modes of every guest and mirror job, instead
 #                of the matrix's (jobs_of below)
 #   SBULL_DEADLINE_MIN  the global deadline, in minutes (80)
+#   SBULL_JOBS   how many jobs run at once (2; see run_queue)
 #   SBULL_ALLOW_SKIP=1  a case whose module the kernel lacks is skipped
 #                rather than failed: for a kernel of your own, never CI
 #   SBULL_CHECK_DIR     where the guests' consoles and kernel logs go
@@ -419,9 +420,6 @@ host_list() {
 
 deb=''
 host_run() {
-	if case_selected static-checks; then
-		test/static-checks.sh "${release[@]}" || echo "# static-checks.sh exited $?"
-	fi
 	if case_selected deb || case_selected dkms || case_selected dkms-guest; then
 		local t=$SECONDS
 		if deb=$(scripts/build-deb.sh 2>"$check_dir/deb.err"); then
@@ -438,6 +436,90 @@ host_run() {
 				test/dkms-tree.sh "$deb" || true
 		fi
 	fi
+}
+
+# ---- the queue: jobs two at a time ---------------------------------------
+
+# Each guest is one host thread (guest.sh runs TCG single-threaded), so
+# SBULL_JOBS (2) jobs run at once, on as many cores; longest first, each
+# taking the next when it ends.
+
+# A job's weight: seconds it took in a full run on this project's CI
+# machine (two cores, TCG), rounded; the order matters, not the numbers.
+job_weight() {
+	local -a words
+	local commas
+	read -ra words <<<"$2"
+	commas=${words[1]:-}
+	commas=${commas//[^,]/}
+	case ${words[0]} in
+	static-checks) echo 420 ;;
+	suite) echo $((400 * (${#commas} + 1))) ;;
+	mirror) echo $((600 * (${#commas} + 1) + 300 * words[2])) ;;
+	power-cut) echo $((150 * (${#commas} + 1))) ;;
+	grade) echo 300 ;;
+	dkms) echo 240 ;;
+	*) echo 120 ;;
+	esac
+}
+
+# The jobs to run, heaviest first: "WEIGHT<tab>SERIES<tab>JOB LINE".
+queue_of() {
+	local series job_line
+	if case_selected static-checks; then
+		printf '%s\t-\tstatic-checks\n' "$(job_weight - static-checks)"
+	fi
+	for series in $series_list; do
+		[ -n "${fetched[$series]:-}" ] || continue
+		while IFS= read -r job_line; do
+			printf '%s\t%s\t%s\n' "$(job_weight "$series" "$job_line")" "$series" "$job_line"
+		done < <(jobs_of "$series")
+	done | sort -s -t$'\t' -k1,1nr
+}
+
+# Copy a job's output to the run's in blocks, a case's lines together:
+# a block ends with a case's "# time:" line (or the job's end), and is
+# written under a lock, so that two jobs' lines never interleave within
+# one case's.
+relay() {
+	local line block=''
+	while IFS= read -r line; do
+		block+=$line$'\n'
+		[[ $line == "# time: "* ]] || continue
+		flock "$check_dir/.relay" printf '%s' "$block"
+		block=''
+	done
+	[ -z "$block" ] || flock "$check_dir/.relay" printf '%s' "$block"
+}
+
+# Job line $2 of kernel $1 ("-": the host's static checks), its output
+# relayed, and its time.
+run_one() {
+	local series=$1 job_line=$2 t=$SECONDS name
+	{
+		if [ "$series" = - ]; then
+			name=static-checks
+			test/static-checks.sh "${release[@]}" || echo "# static-checks.sh exited $?"
+		else
+			name="[${klabel[$series]}] ${job_line%% *}"
+			job "$series" "$job_line" run || true
+		fi
+		echo "# job $name took $((SECONDS - t)) s"
+	} 2>&1 | relay
+}
+
+run_queue() {
+	local series job_line i
+	local -a queue=()
+	mapfile -t queue < <(queue_of)
+	for i in "${queue[@]}"; do
+		IFS=$'\t' read -r _ series job_line <<<"$i"
+		while [ "$(jobs -rp | wc -l)" -ge "${SBULL_JOBS:-2}" ]; do
+			wait -n || true
+		done
+		run_one "$series" "$job_line" &
+	done
+	wait
 }
 
 # ---- the run -------------------------------------------------------------
@@ -506,14 +588,7 @@ suite() {
 		fi
 	done
 	host_run
-	for series in $series_list; do
-		[ -n "${fetched[$series]:-}" ] || continue
-		local t=$SECONDS
-		while IFS= read -r job_line; do
-			job "$series" "$job_line" run
-		done < <(jobs_of "$series")
-		echo "# [${klabel[$series]}] ${release[$series]}: $((SECONDS - t)) s"
-	done
+	run_queue
 }
 
 if [ "${SBULL_PLAN_ONLY:-}" = 1 ]; then

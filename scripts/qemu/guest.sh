@@ -77,11 +77,13 @@ initrd=$("$repo/scripts/qemu/mkinitramfs.sh" "$release")
 kdir=${SBULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sbull}/kernels/$release
 kernel=$kdir/vmlinux # see fetch-kernel.sh
 [ -e "$kernel" ] || kernel=$kdir/boot/vmlinuz-$release
-# The kernel's checkers: a task blocked 30 s panics the guest with its
-# stack (the harness then fails the case it was in, and boots again for
-# the rest); KFENCE samples allocations where the kernel has it (6.12 and
-# later build it in, off by default), beside slub_debug.
+# The kernel's checkers: a task blocked 30 s, a CPU stuck in the kernel
+# (a soft lockup) and an RCU stall panic the guest with their stacks (the
+# harness then fails the case it was in, and boots again for the rest);
+# KFENCE samples allocations where the kernel has it (6.12 and later
+# build it in, off by default), beside slub_debug.
 checkers='sysctl.kernel.hung_task_timeout_secs=30 sysctl.kernel.hung_task_panic=1'
+checkers+=' softlockup_panic=1 sysctl.kernel.panic_on_rcu_stall=1'
 if grep -q '^CONFIG_KFENCE=y' "$kdir/boot/config-$release" 2>/dev/null; then
 	checkers+=' kfence.sample_interval=100'
 fi
@@ -195,7 +197,17 @@ chmod +x "$run/stage"
 
 # q35, not pc: on pc, enabling each virtio-pci device (its ACPI interrupt
 # link) took 2.4 s under TCG.
-qemu=(qemu-system-x86_64 -machine q35 -accel "${ACCEL:-tcg}" -m "$mem"
+# For tests, TCG runs the vCPUs in one host thread (SBULL_TCG_THREAD=multi
+# for one each, as benchmarks do): with a thread per vCPU, a guest that
+# patches its own code (a static key flipped as a tracepoint is enabled)
+# was seen to loop for ever in exc_int3 on one vCPU while another
+# patched, its translated code stale. One thread a guest also lets make
+# check run two guests at once on two cores.
+threads=single
+[ -z "$bench" ] || threads=multi
+accel=${ACCEL:-tcg}
+[ "$accel" != tcg ] || accel=tcg,thread=${SBULL_TCG_THREAD:-$threads}
+qemu=(qemu-system-x86_64 -machine q35 -accel "$accel" -m "$mem"
 	-smp "$cpus" -nodefaults -no-user-config -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 $boot_args sbull_kernel=$kdir sbull_stage=$run/stage $append"
