@@ -9,6 +9,10 @@ from the others by stonewall and new_group so they run one after the other
 and report apart. One CSV row per point is appended to the CSV file.
 
 Usage: fio-batch.py CSV REP DEVICE_NAME DEV SIZE_MB WORKLOAD:ENGINE:QD:JOBS...
+Environment: FIRST_TOUCH_REGIONS, the number of regions the first-touch
+points divide the device into (by default, one per first-touch point):
+so that a point run again alone writes a region of the size it had among
+the others.
 """
 import json
 import os
@@ -46,7 +50,9 @@ def main():
     points = [p.split(':') for p in sys.argv[6:]]
     size_mb = int(size_mb)
     first_touch = sum(p[0].endswith('-first') for p in points)
-    region_mb = size_mb // max(first_touch, 1)
+    regions = max(int(os.environ.get('FIRST_TOUCH_REGIONS') or 0),
+                  first_touch, 1)
+    region_mb = size_mb // regions
     sections = []
     names = []
     fresh = 0

@@ -4,7 +4,7 @@
 # dm-raid1 over the same two brd disks: a system-wide perf profile
 # (cpu-clock, TCG has no hardware counters) of each, by command and by
 # symbol, into $SBULL_RESULTS/prof-<device>.txt. Run in a bench guest:
-#   scripts/guest.sh --bench --mem 3G --module KO --results DIR -- \
+#   scripts/qemu/guest.sh --bench --mem 3G --module KO --results DIR -- \
 #       bench/profile-mirror-guest.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

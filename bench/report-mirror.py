@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Summarise bench-mirror-guest.sh's raw.csv as table.md: per workload, the
-median of each device's repetitions, then the ratios that tell what sbull's
-mirror costs: sbull with 2 legs against dm-raid1 over the same two brd
+median of each device's repetitions and their spread, then the ratios that
+tell what sbull's mirror costs, marked where they are within the noise
+(bench/noise.py): sbull with 2 legs against dm-raid1 over the same two brd
 disks (writes), sbull with legs against sbull without (reads should not
 change: they are served from RAM), and both mirrors against brd alone.
 
@@ -20,7 +21,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from report import metric
+from noise import THRESHOLD, base_reps, metric, noisy, spread
+from report import ratio as ratio_of, summary
 
 WORKLOADS = ["seqwrite-1m", "randwrite-4k", "seqread-1m", "randread-4k",
              "randwrite-4k-fsync32"]
@@ -53,14 +55,14 @@ def main():
     labels = {}
     with open(out / "raw.csv") as f:
         for row in csv.DictReader(f):
-            value, unit = metric(row)
-            runs[row["workload"], row["device"]].append(value)
-            by_rep[row["workload"], row["device"]][row["rep"]] = value
+            v, unit = metric(row)
+            runs[row["workload"], row["device"]].append(v)
+            by_rep[row["workload"], row["device"]][row["rep"]] = v
             units[row["workload"]] = unit
             labels[row["workload"]] = (f"{row['workload']} QD {row['iodepth']}"
                                        f" ({row['engine']}, {row['jobs']} job)")
     med = {k: statistics.median(v) for k, v in runs.items()}
-    reps = max(len(v) for v in runs.values())
+    base = base_reps(runs)
     present = {d for _, d in med}
     modes = [m for m in MODES if f"sbull-{m}-0" in present]
     sbull = [f"sbull-{m}-{n}" for m in modes for n in LEGS
@@ -72,15 +74,23 @@ def main():
     if setup.exists():
         title += ("; " if title else "") + setup.read_text().strip()
     lines = [title, "",
-             f"Median of {reps} repetitions, devices interleaved; IOPS for "
-             "4 KiB, MiB/s for 1 MiB. sbull-MODE-N: sbull in request mode "
-             "MODE with N legs on brd (2wb: two, in write-back mode); "
-             "dm-raid1: the mirror target over the "
-             "same two brd disks; brd: one of them alone.", "",
+             "The median of each point's repetitions, devices interleaved, "
+             "± half their range relative to it; IOPS for 4 KiB, MiB/s for "
+             "1 MiB. sbull-MODE-N: sbull in request mode MODE with N legs "
+             "on brd (2wb: two, in write-back mode); dm-raid1: the mirror "
+             "target over the same two brd disks; brd: one of them alone. "
+             f"A point whose {base} repetitions differ by more than "
+             f"{THRESHOLD}x (max/min) is run again by bench-mirror-guest.sh, "
+             "up to SBULL_BENCH_MAX_REPS times in all (\"N runs\"), and its "
+             f"range is then that of the {base} of its runs closest "
+             "together around its median, the others set aside as "
+             "outliers; **noisy**: still over "
+             f"{THRESHOLD}x.", "",
              "| workload | unit | " + " | ".join(devices) + " |",
              "|---" * (2 + len(devices)) + "|"]
     for w in workloads:
-        cells = [f"{med[w, d]:.0f}" if (w, d) in med else "" for d in devices]
+        cells = [summary(runs[w, d], base) if (w, d) in med else ""
+                 for d in devices]
         lines.append(f"| {labels[w]} | {units[w]} | " + " | ".join(cells)
                      + " |")
 
@@ -90,19 +100,22 @@ def main():
     lines += ["", "Ratios of the medians, per sbull request mode. For writes "
               "read the first column (the mirrors against each other), for "
               "reads the next two (legs should not slow reads, served from "
-              "RAM):", "",
+              "RAM). A ? after a ratio: within the noise, the two points' "
+              "ranges overlap (the same as the ratio's range, min(A)/max(B) "
+              "to max(A)/min(B), containing 1.0): this run cannot tell them "
+              "apart.", "",
               "| workload | mode | " + " | ".join(cols) + " |",
               "|---" * (2 + len(cols)) + "|"]
+    def r(w, num, den):
+        return ratio_of(runs.get((w, num)), runs.get((w, den)), base)
+
     for w in workloads:
         for m in modes:
-            def get(d):
-                return med.get((w, d))
-            s = [get(f"sbull-{m}-{n}") for n in range(3)]
-            cells = [ratio(s[2], get("dm-raid1")),
-                     per_rep(by_rep, w, f"sbull-{m}-2", "dm-raid1"),
-                     ratio(s[1], s[0]),
-                     ratio(s[2], s[0]), ratio(s[0], get("brd")),
-                     ratio(get("dm-raid1"), get("brd"))]
+            s = [f"sbull-{m}-{n}" for n in range(3)]
+            cells = [r(w, s[2], "dm-raid1"),
+                     per_rep(by_rep, w, s[2], "dm-raid1"),
+                     r(w, s[1], s[0]), r(w, s[2], s[0]), r(w, s[0], "brd"),
+                     r(w, "dm-raid1", "brd")]
             lines.append(f"| {w} | {m} | " + " | ".join(cells) + " |")
 
     if any(d.endswith("-2wb") for d in present):
@@ -110,26 +123,31 @@ def main():
                 "2wb / 2 legs"]
         lines += ["", "Write-back mode (2wb: two legs in write-back mode): "
                   "against no legs and dm-raid1 for writes, and against "
-                  "write-through (2 legs) for writes with fsyncs:", "",
+                  "write-through (2 legs) for writes with fsyncs (? as "
+                  "above):", "",
                   "| workload | mode | " + " | ".join(cols) + " |",
                   "|---" * (2 + len(cols)) + "|"]
         for w in workloads:
             if w.startswith("seqread") or w.startswith("randread"):
                 continue
             for m in modes:
-                wb = med.get((w, f"sbull-{m}-2wb"))
-                cells = [ratio(wb, med.get((w, f"sbull-{m}-0"))),
-                         ratio(wb, med.get((w, "dm-raid1"))),
-                         per_rep(by_rep, w, f"sbull-{m}-2wb", "dm-raid1"),
-                         ratio(wb, med.get((w, f"sbull-{m}-2")))]
+                wb = f"sbull-{m}-2wb"
+                cells = [r(w, wb, f"sbull-{m}-0"), r(w, wb, "dm-raid1"),
+                         per_rep(by_rep, w, wb, "dm-raid1"),
+                         r(w, wb, f"sbull-{m}-2")]
                 lines.append(f"| {w} | {m} | " + " | ".join(cells) + " |")
 
     lines.append("")
-    spreads = [max(v) / min(v) for v in runs.values() if len(v) > 1 and min(v)]
+    spreads = [spread(v, base) for v in runs.values() if len(v) > 1]
     if spreads:
-        lines += ["Noise: the repetitions of one point differ by "
+        repeated = [v for v in runs.values() if len(v) > base]
+        lines += [f"Noise: the {base} repetitions of a point (or, if it was "
+                  f"repeated, its {base} kept) differ by "
                   f"{statistics.median(spreads):.2f}x (max/min, median over "
-                  f"points; worst {max(spreads):.2f}x)."]
+                  f"points; worst {max(spreads):.2f}x). {len(repeated)} "
+                  "points were repeated, "
+                  f"{sum(noisy(v, base) for v in runs.values())} are "
+                  "noisy."]
 
     resync = defaultdict(list)
     if (out / "resync.csv").exists():

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Summarise bench-guest.sh's raw.csv: the median of the repetitions of each
-point, as a Markdown table with each device's ratio to brd (table.md), the
+point and their spread, as a Markdown table with each device's ratio to brd
+(table.md), marked where the two are within the noise (bench/noise.py), the
 memcpy bound and the mq scaling, and a chart of the ratios (chart.png, with
 gnuplot).
 
@@ -15,16 +16,32 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from noise import (THRESHOLD, base_reps, half_range, metric, noisy, spread,
+                   within_noise)
+
 DEVICES = ["sbull-bio", "sbull-mq", "sbull-simple", "brd", "null_blk"]
 WORKLOADS = ["randread-4k", "randwrite-4k-first", "randwrite-4k", "randrw-4k",
              "randread-64k", "seqread-1m", "seqwrite-1m"]
 
 
-def metric(row):
-    """IOPS for 4k points, MiB/s for the large blocks; reads plus writes."""
-    if row["workload"].endswith("4k") or "4k-" in row["workload"]:
-        return float(row["read_iops"] or 0) + float(row["write_iops"] or 0), "IOPS"
-    return float(row["read_mibs"] or 0) + float(row["write_mibs"] or 0), "MiB/s"
+def summary(runs, base):
+    """A point's median, ± half its range, how many runs if it was
+    repeated, and whether it is still noisy."""
+    text = f"{statistics.median(runs):.0f} ±{half_range(runs, base):.0%}"
+    if len(runs) > base:
+        text += f", {len(runs)} runs"
+    if noisy(runs, base):
+        text += ", **noisy**"
+    return text
+
+
+def ratio(num, den, base):
+    """The ratio of the medians of two points, with a ? when it is within
+    the noise; "" if either is missing."""
+    if not num or not den or not statistics.median(den):
+        return ""
+    r = statistics.median(num) / statistics.median(den)
+    return f"{r:.2f}x" + ("?" if within_noise(num, den, base) else "")
 
 
 def best_sbull(med, point):
@@ -59,18 +76,19 @@ def geomean_table(med, points):
     return lines
 
 
-def targets(med, memcpy, points):
+def targets(runs, med, memcpy, points, base):
     """The project's performance goals next to what this run measured."""
-    def ratio(num, den):
-        return f"{num / den:.2f}x" if num and den else "not measured"
+    def measured(num, den):
+        return ratio(runs.get(num), runs.get(den), base) or "not measured"
 
     qd32 = ("libaio", 32, 1)
     rows = []
     for workload, goal in (("randread-4k", "1.25x"),
                            ("randwrite-4k-first", "1.50x")):
-        value, dev = best_sbull(med, (workload,) + qd32)
+        point = (workload,) + qd32
+        dev = best_sbull(med, point)[1]
         rows.append((f"best sbull / brd, {workload} ({dev})",
-                     ratio(value, med.get(((workload,) + qd32, "brd"))), goal))
+                     measured((point, dev), (point, "brd")), goal))
         pts = [p for p in points if p[0] == workload]
         best = max((geomean_ratio(med, pts, d) or 0, d) for d in DEVICES
                    if d.startswith("sbull"))
@@ -81,10 +99,11 @@ def targets(med, memcpy, points):
     bound = statistics.median(memcpy) if memcpy else 0
     rows.append((f"seqread-1m / memcpy bound ({dev})",
                  f"{value / bound:.0%}" if bound else "not measured", "90%"))
-    hwq = [med.get((("randread-4k", "libaio", 32, j), f"sbull-mq-hwq{q}"))
+    hwq = [(("randread-4k", "libaio", 32, j), f"sbull-mq-hwq{q}")
            for q, j in ((2, 2), (1, 1))]
-    rows.append(("mq 2 queues 2 jobs / 1 queue 1 job", ratio(*hwq), "1.70x"))
-    return ["", "Targets (libaio, QD 32, 1 job unless said):", "",
+    rows.append(("mq 2 queues 2 jobs / 1 queue 1 job", measured(*hwq),
+                 "1.70x"))
+    return ["", "Targets (libaio, QD 32, 1 job unless said; ? as above):", "",
             "| target | measured | goal |", "|---|---|---|"] + [
                 f"| {t} | {m} | {g} |" for t, m, g in rows]
 
@@ -100,43 +119,74 @@ def main():
             if row["device"] == "memcpy":
                 memcpy.append(float(row["read_mibs"]))
                 continue
-            value, unit = metric(row)
+            v, unit = metric(row)
             point = (row["workload"], row["engine"], int(row["iodepth"]),
                      int(row["jobs"]))
-            runs[point, row["device"]].append(value)
+            runs[point, row["device"]].append(v)
             units[row["workload"]] = unit
     med = {k: statistics.median(v) for k, v in runs.items()}
-    reps = max(len(v) for v in runs.values())
+    base = base_reps(runs)
 
     points = sorted({p for p, d in med if d in DEVICES},
                     key=lambda p: (WORKLOADS.index(p[0]) if p[0] in WORKLOADS
                                    else 99, p[1], p[2], p[3]))
     lines = [f"{title}", "",
-             f"Median of {reps} repetitions; in brackets, the ratio to brd "
-             "on the same row.", "",
+             "Each cell: the median of the point's repetitions ± half "
+             "their range relative to it; in brackets, the ratio of the "
+             f"medians to brd on the same row. A point whose {base} "
+             f"repetitions differ by more than {THRESHOLD}x (max/min) is run "
+             "again by bench-guest.sh, up to SBULL_BENCH_MAX_REPS times in "
+             f"all (\"N runs\"), and its range is then that of the {base} "
+             "of its runs closest together around its median, the others "
+             "set aside as outliers; "
+             f"**noisy**: still over {THRESHOLD}x. A ? after a ratio: within "
+             "the noise, the two devices' ranges overlap (the same as the "
+             "ratio's range, min(A)/max(B) to max(A)/min(B), containing "
+             "1.0): this run cannot tell them apart.", "",
              "| workload | engine | QD | jobs | unit | "
              + " | ".join(DEVICES) + " |",
              "|---" * (5 + len(DEVICES)) + "|"]
     chart = []
+    marked = total = 0
     for p in points:
-        brd = med.get((p, "brd"))
+        brd = runs.get((p, "brd"))
         cells = []
         for d in DEVICES:
-            v = med.get((p, d))
+            v = runs.get((p, d))
             if v is None:
                 cells.append("")
             elif d == "brd" or not brd:
-                cells.append(f"{v:.0f}")
+                cells.append(summary(v, base))
             else:
-                cells.append(f"{v:.0f} ({v / brd:.2f}x)")
+                r = ratio(v, brd, base)
+                total += 1
+                marked += r.endswith("?")
+                cells.append(f"{summary(v, base)} ({r})")
         lines.append(f"| {p[0]} | {p[1]} | {p[2]} | {p[3]} | {units[p[0]]} | "
                      + " | ".join(cells) + " |")
-        if brd and (p[1], p[2], p[3]) == ("libaio", 32, 1):
-            chart.append((p[0], [med.get((p, d), 0) / brd for d in DEVICES]))
+        if med.get((p, "brd")) and (p[1], p[2], p[3]) == ("libaio", 32, 1):
+            chart.append((p[0], [med.get((p, d), 0) / med[p, "brd"]
+                                 for d in DEVICES]))
+
+    spreads = [spread(v, base) for v in runs.values() if len(v) > 1]
+    if spreads:
+        repeated = [v for v in runs.values() if len(v) > base]
+        still = sum(noisy(v, base) for v in runs.values())
+        lines += ["", f"Noise: the {base} repetitions of a point (or, if it "
+                  f"was repeated, its {base} kept) differ by "
+                  f"{statistics.median(spreads):.2f}x (max/min, median over "
+                  f"all {len(spreads)} points of this report; worst "
+                  f"{max(spreads):.2f}x). {len(repeated)} points were "
+                  f"repeated, {still} are noisy; {marked} of the "
+                  f"{total} ratios to brd above are within the noise."]
+        if repeated:
+            lines[-1] += (" Runs per repeated point: up to "
+                          f"{max(len(v) for v in repeated)}.")
 
     if memcpy:
         bound = statistics.median(memcpy)
-        lines += ["", f"memcpy bound (1 MiB copies, median): {bound:.0f} MiB/s."]
+        lines += ["", "memcpy bound (1 MiB copies, median): "
+                  f"{summary(memcpy, base)} MiB/s."]
         for p in points:
             if p[0] == "seqread-1m":
                 best = best_sbull(med, p)
@@ -145,14 +195,14 @@ def main():
 
     scaling = sorted(k for k in med if k[1].startswith("sbull-mq-hwq"))
     if scaling:
-        base = med.get((("randread-4k", "libaio", 32, 1), "sbull-mq-hwq1"))
         lines += ["", "sbull mq scaling, 4k random read, libaio, QD 32:", "",
                   "| hw queues | jobs | IOPS | vs 1 queue, 1 job |",
                   "|---|---|---|---|"]
+        one = runs.get((("randread-4k", "libaio", 32, 1), "sbull-mq-hwq1"))
         for p, d in scaling:
-            v = med[p, d]
-            lines.append(f"| {d.rsplit('hwq', 1)[1]} | {p[3]} | {v:.0f} | "
-                         f"{v / base:.2f}x |")
+            lines.append(f"| {d.rsplit('hwq', 1)[1]} | {p[3]} | "
+                         f"{summary(runs[p, d], base)} | "
+                         f"{ratio(runs[p, d], one, base)} |")
 
     polled = sorted({d for (p, d) in med if d.endswith("-poll")})
     if polled:
@@ -161,14 +211,15 @@ def main():
                   "| device | not polled (IOPS) | hipri (IOPS) | "
                   "hipri / not polled |", "|---|---|---|---|"]
         for d in polled:
-            plain = med.get((("randread-4k", "io_uring", 1, 1), d))
-            hipri = med.get((("randread-4k-poll", "io_uring", 1, 1), d))
+            plain = runs.get((("randread-4k", "io_uring", 1, 1), d))
+            hipri = runs.get((("randread-4k-poll", "io_uring", 1, 1), d))
             if plain and hipri:
-                lines.append(f"| {d[:-5]} | {plain:.0f} | {hipri:.0f} | "
-                             f"{hipri / plain:.2f}x |")
+                lines.append(f"| {d[:-5]} | {summary(plain, base)} | "
+                             f"{summary(hipri, base)} | "
+                             f"{ratio(hipri, plain, base)} |")
 
     lines += geomean_table(med, points)
-    lines += targets(med, memcpy, points)
+    lines += targets(runs, med, memcpy, points, base)
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

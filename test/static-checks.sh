@@ -85,3 +85,8 @@ check "docs/testing.md matrix" "the plan's, test/matrix.sh --check" \
 	test/matrix.sh --check
 mapfile -t shells < <(git ls-files -co --exclude-standard '*.sh' .ci/run tools/sbullctl)
 check "shellcheck" "every shell script" shellcheck -x "${shells[@]}"
+# The benchmark report's noise rules (bench/noise.py), on made-up runs.
+bench_unit() {
+	python3 -m unittest -q bench/noise_test.py 2>&1 | grep -v -e '^-*$' -e '^Ran ' -e '^OK$' || true
+}
+check "bench noise rules" "bench/noise_test.py" bench_unit
