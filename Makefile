@@ -6,9 +6,9 @@
 # make install-tools   sbullctl and its man page alone, under $(PREFIX)
 # make demo | check | shell   run in a QEMU guest (see README.md)
 # make trace-demo     trace an I/O through each request path, in the guest
-# make bench [QUICK=1] fio: sbull vs brd and null_blk, in a QEMU guest
+# make bench [QUICK=1] fio: sbull vs brd and null_blk, in a QEMU guest (docs/bench.md)
 # make bench-mirror    fio: sbull with 0-2 legs vs dm-raid1 and brd, in a guest
-# make exercises       the student tree, exercises/ (docs/exercises.md)
+# make exercises       the student tree, exercises/ (docs/teaching/exercises.md)
 # make grade [EX=N]    grade exercises/ in a QEMU guest
 # make deb             build dist/sbull-dkms_<version>_all.deb
 # make dkms-install | dkms-remove   register this source tree with DKMS

@@ -21,7 +21,7 @@
  *                                          block layer's ->open()
  *  3  sbull_wb.switching         mutex     write-back mode's switches
  *  4  the queue's freeze         blk-mq    no I/O in flight: a mode switch,
- *                                          a first leg
+ *                                          a first leg (under 5: below)
  *  5  sbull_mirror.config        mutex     the leg set, header writes, the
  *                                          generation, epoch and history
  *  6  sbull_open_legs_lock       mutex     the open legs of every disk
@@ -34,12 +34,21 @@
  * 10  sbull_hwq.poll_lock        spinlock  a poll queue's poll_list
  *                                          (process context only)
  *
- * 9 and 10 nest in nothing and hold nothing. The data path takes no lock
- * but these two, and those only when polling or injecting: the store is
- * not locked (sbull_xfer.c); the mirror's hot paths are lock-free counters
- * and bits, each with the barrier pair its file explains (sbull_bitmap.c,
- * sbull_writeback.c). The mirror's files are layered, calls going down
- * only: sbull_mirror_internal.h.
+ * 9 and 10 nest in nothing and hold nothing. One exception to the
+ * order: a run-time "add" of a disk's first leg takes 4 under 5, to
+ * declare the write cache (sbull_mirror_set_nr_legs()). It is safe: with
+ * no leg, no write can wait for the mirror; the writes a command held
+ * are ended by it once it has dropped 5, in sbull_wt_end_held(), which
+ * takes no mutex.
+ *
+ * The request paths (->submit_bio, ->queue_rq) take no lock but 9 and 10,
+ * and those only when injecting or polling: the store is not locked
+ * (sbull_xfer.c); the mirror's hot paths are lock-free counters and bits,
+ * each with the barrier pair its file explains (sbull_bitmap.c,
+ * sbull_writeback.c). The mirror's issue worker takes 8 once per write
+ * (sbull_wt_issue()), and 7 only for a batch with a write into a clean
+ * region (sbull_bitmap_mark()). The mirror's files are layered, calls
+ * going down only: sbull_mirror_internal.h.
  */
 #ifndef _SBULL_H
 #define _SBULL_H

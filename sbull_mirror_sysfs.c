@@ -172,7 +172,7 @@ static struct attribute *sbull_mirror_attrs[] = {
 	NULL,
 };
 
-/* Handed to device_add_disk() with the counters' group (sbull_main.c). */
+/* Handed to device_add_disk() with the counters' group (sbull_disk.c). */
 const struct attribute_group sbull_mirror_attr_group = {
 	.name	= "mirror",
 	.attrs	= sbull_mirror_attrs,

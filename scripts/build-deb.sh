@@ -18,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/sbull-$version" dist
 # shellcheck disable=SC2046 # one source file a line
-cp -r Kbuild Makefile VERSION dkms.conf README.md $(scripts/sources.sh) debian tools scripts \
+cp -r Kbuild Makefile VERSION dkms.conf README.md docs $(scripts/sources.sh) debian tools scripts \
 	"$work/sbull-$version/"
 (cd "$work/sbull-$version" && dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1 ||
 	{ tail -n 30 "$work/build.log" >&2; exit 1; }

@@ -2,8 +2,8 @@
 # `make shell`: a QEMU guest with sbull installed, and a shell in it. Try
 # `modprobe sbull request_mode=bio`; `poweroff -f` or exit ends the guest.
 # The guest has three blank 80 MiB disks, /dev/vda to /dev/vdc, for mirror
-# legs (README, "Mirror legs"): sparse files on the host, made anew for
-# each shell and deleted when it ends.
+# legs (docs/admin-guide.md, "Mirror legs"): sparse files on the host,
+# made anew for each shell and deleted when it ends.
 # Usage: shell.sh [SERIES]   (6.1, the default, 6.12 or latest)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -79,7 +79,7 @@ for mode in ${SBULL_MODES:-bio mq simple}; do
 	run_mode "$mode" "$first"
 	first=''
 done
-# The labs of docs/labs.md: each one's expected observation.
+# The labs of docs/teaching/labs.md: each one's expected observation.
 for lab in segments merging partial flush hwqueue end dmio read sidebyside; do
 	run_case "lab-$lab"
 done

@@ -38,7 +38,7 @@ strip_regions() {
 		indent = $0
 		sub(/[^ \t].*/, "", indent)
 		print
-		print indent "/* TODO: write this part (docs/exercises.md, exercise " n ") */"
+		print indent "/* TODO: write this part (docs/teaching/exercises.md, exercise " n ") */"
 		if (key in stub) {
 			lines = split(stub[key], l, "@@")
 			for (i = 1; i <= lines; i++)
@@ -70,4 +70,4 @@ for f in $("$repo/scripts/sources.sh"); do
 	strip_regions "$repo/$f" "$out/$f"
 done
 n=$(grep -ho 'EXERCISE [0-9]* BEGIN' "$out"/*.c | sort -u | wc -l)
-echo "exercises: $out ($n exercises; docs/exercises.md; make grade)"
+echo "exercises: $out ($n exercises; docs/teaching/exercises.md; make grade)"

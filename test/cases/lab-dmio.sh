@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Case: lab 7: a mirrored write ends from dm-io's callback; a failing leg sets its error bit
 # Needs: modules=brd,dm-flakey
-# Lab 7 (docs/labs.md): with two legs on brd (one through a dm device), a
+# Lab 7 (docs/teaching/labs.md): with two legs on brd (one through a dm device), a
 # write reaches sbull, then dm_io() sends it to both legs from a work
 # item, and dm-io's notify callback ends it with an error bitset of 0; a
 # 1 MiB write reaches each leg as one bio; a flush reaches sbull and the

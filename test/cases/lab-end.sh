@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Case: lab 6: I/O at the end of the disk never becomes a bio
-# Lab 6 (docs/labs.md): I/O at the end of the disk is stopped before it
+# Lab 6 (docs/teaching/labs.md): I/O at the end of the disk is stopped before it
 # becomes a bio: a write gets ENOSPC, a read returns nothing, and sbull
 # counts nothing at all; of a write of the last block and the next, only
 # the last block reaches sbull.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Case: lab 4: no flush reaches a disk without a write cache
-# Lab 4 (docs/labs.md): sbull says it has no volatile write cache, so an
+# Lab 4 (docs/teaching/labs.md): sbull says it has no volatile write cache, so an
 # fsync's flush is completed by the block layer and never reaches sbull.
 set -euo pipefail
 # shellcheck source=test/lib.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Case: lab 5: a request goes to its CPU's hardware queue
 # Needs: cpus=2
-# Lab 5 (docs/labs.md): with one hardware queue per CPU, a request goes to
+# Lab 5 (docs/teaching/labs.md): with one hardware queue per CPU, a request goes to
 # the queue that blk-mq's map gives the CPU that submitted it, its own.
 set -euo pipefail
 # shellcheck source=test/lib.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Case: lab 2: blk-mq merges 256 sequential bios into few requests
-# Lab 2 (docs/labs.md): writing back 1 MiB of dirty page cache sends one
+# Lab 2 (docs/teaching/labs.md): writing back 1 MiB of dirty page cache sends one
 # 4 KiB bio per block in every mode; in mq mode blk-mq merges them in the
 # writeback's plug into far fewer requests.
 set -euo pipefail

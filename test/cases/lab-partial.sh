@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Case: lab 3: simple mode completes a request segment by segment
-# Lab 3 (docs/labs.md): a 64 KiB direct read is one request; simple mode
+# Lab 3 (docs/teaching/labs.md): a 64 KiB direct read is one request; simple mode
 # completes it segment by segment (16 partial completions, the last with
 # nothing left), mq mode all at once (none).
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Case: lab 8: a buffered 4 KiB read brings a readahead window; the cache serves the rest
-# Lab 8 (docs/labs.md): the first buffered 4 KiB read at byte 0 of a disk
+# Lab 8 (docs/teaching/labs.md): the first buffered 4 KiB read at byte 0 of a disk
 # nobody has open reaches sbull as one 16 KiB readahead request, the
 # folios inserted into the page cache (locked) before it; reads inside
 # that window then reach nothing while the disk stays open. A 4 KiB read

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Case: lab 1: a 12 KiB direct write at page offset 512 is four segments
-# Lab 1 (docs/labs.md): with hardsect_size=4096, a 12 KiB direct write at
+# Lab 1 (docs/teaching/labs.md): with hardsect_size=4096, a 12 KiB direct write at
 # byte 8192 from a buffer that starts 512 bytes into a page is four
 # segments, cut at the page boundaries of the buffer, not of the disk;
 # three from a page-aligned buffer, four again from one at offset 3584.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Case: lab 9: a bio disk and an mq disk in one boot; the same writeback reaches one as 256 bios, the other as a few requests
-# Lab 9 (docs/labs.md): configfs makes a bio disk (sbulla) and an mq disk
+# Lab 9 (docs/teaching/labs.md): configfs makes a bio disk (sbulla) and an mq disk
 # (sbullb) side by side. 1 MiB written back to each: both count 256 bios
 # and 256 segments; the bio disk 0 requests and 256 sbull_bio events with
 # its minor, the mq disk 1 to 64 requests, as many sbull_request events

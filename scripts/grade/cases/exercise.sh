@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case: an exercise of docs/exercises.md: data written in its request path reads back
+# Case: an exercise of docs/teaching/exercises.md: data written in its request path reads back
 # Needs: modules=brd
 # The grader's guest checks of exercise $1 (make grade), on the reference
 # driver with the student's regions of that exercise: each check prints
