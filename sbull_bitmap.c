@@ -118,11 +118,12 @@ int sbull_bitmap_alloc(struct sbull_dev *dev)
 	m->region_shift = ilog2(region);
 	m->nr_regions = nr;
 	m->bits = bitmap_zalloc(nr, GFP_KERNEL);
+	m->covering = bitmap_zalloc(nr, GFP_KERNEL);
 	m->touched = bitmap_zalloc(nr, GFP_KERNEL);
 	m->resync_bits = bitmap_zalloc(nr, GFP_KERNEL);
 	m->writes = kvcalloc(nr, sizeof(*m->writes), GFP_KERNEL);
 	mutex_unlock(&m->bitmap_lock);
-	if (m->bits && m->touched && m->resync_bits && m->writes)
+	if (m->bits && m->covering && m->touched && m->resync_bits && m->writes)
 		return 0;
 	sbull_bitmap_free(m);
 	return -ENOMEM;
@@ -137,10 +138,12 @@ void sbull_bitmap_free(struct sbull_mirror *m)
 	cancel_delayed_work_sync(&m->bitmap_work);
 	mutex_lock(&m->bitmap_lock);
 	bitmap_free(m->bits);
+	bitmap_free(m->covering);
 	bitmap_free(m->touched);
 	bitmap_free(m->resync_bits);
 	kvfree(m->writes);
 	m->bits = NULL;
+	m->covering = NULL;
 	m->touched = NULL;
 	m->resync_bits = NULL;
 	m->writes = NULL;
@@ -156,6 +159,8 @@ static void sbull_bitmap_export(struct sbull_mirror *m, unsigned int slot)
 	lockdep_assert_held(&m->bitmap_lock);
 	memset(area, 0, SBULL_BITMAP_MAX_REGIONS / BITS_PER_BYTE);
 	for_each_set_bit(r, m->bits, m->nr_regions)
+		__set_bit_le(r, area);
+	for_each_set_bit(r, m->covering, m->nr_regions)
 		__set_bit_le(r, area);
 }
 
@@ -353,16 +358,25 @@ void sbull_bitmap_cover(struct sbull_mirror *m, sector_t pos, sector_t n)
 	/*
 	 * The issue worker sends a write into a region whose bit it sees set
 	 * without taking a lock, as if the bit were on the legs: these bits
-	 * are not, until the write below. But they are of the resync's
-	 * window, where every write waits (sbull_mirror_must_wait()) until
-	 * the window moves on, after this returns.
+	 * go to @covering until they are, as md sets a bit in memory only
+	 * once it is on disk. The resync's window does not make the writes
+	 * wait meanwhile: it ends when the pass's last leg fails or leaves.
+	 * The worker, seeing a bit clear, waits for the lock, so for the
+	 * write below.
 	 */
 	mutex_lock(&m->bitmap_lock);
-	for (r = first; r <= last; r++)
-		if (atomic_read(&m->writes[r]))
-			news |= !test_and_set_bit(r, m->bits);
-	if (news)
+	for (r = first; r <= last; r++) {
+		if (atomic_read(&m->writes[r]) && !test_bit(r, m->bits)) {
+			__set_bit(r, m->covering);
+			news = true;
+		}
+	}
+	if (news) {
 		sbull_bitmap_write(m, false);
+		for_each_set_bit(r, m->covering, m->nr_regions)
+			set_bit(r, m->bits);
+		bitmap_zero(m->covering, m->nr_regions);
+	}
 	mutex_unlock(&m->bitmap_lock);
 	if (news)
 		queue_delayed_work(m->event_wq, &m->bitmap_work,

@@ -346,15 +346,20 @@ static sector_t sbull_leg_sectors(struct sbull_dev *dev)
 	return SBULL_HDR_SECTORS + sbull_store_sectors(dev);
 }
 
-/* Regions on one disk, a partition's offset included, that intersect. */
+/*
+ * Leg regions on one disk, a partition's offset included, that intersect;
+ * each as long as its own disk needs, for disks of different sizes share
+ * a device.
+ */
 static bool sbull_leg_overlap(const struct sbull_leg *a,
-			      const struct sbull_leg *b, sector_t len)
+			      const struct sbull_leg *b)
 {
 	sector_t a0 = get_start_sect(a->bdev) + a->start;
 	sector_t b0 = get_start_sect(b->bdev) + b->start;
 
 	return a->bdev->bd_disk == b->bdev->bd_disk &&
-	       a0 < b0 + len && b0 < a0 + len;
+	       a0 < b0 + sbull_leg_sectors(b->dev) &&
+	       b0 < a0 + sbull_leg_sectors(a->dev);
 }
 
 /* A disk of sbull's, or a partition of one (whatever its major). */
@@ -406,7 +411,7 @@ static int sbull_leg_check(struct sbull_dev *dev, struct sbull_leg *leg,
 		return -ENOSPC;
 	}
 	list_for_each_entry(other, &sbull_open_legs, node) {
-		if (!sbull_leg_overlap(leg, other, need))
+		if (!sbull_leg_overlap(leg, other))
 			continue;
 		pr_err("%s: overlaps leg %u of %s (%s:%llu); accepted: %llu sectors that no other leg uses\n",
 		       what, sbull_leg_slot(other), sbull_name(other->dev),

@@ -158,11 +158,15 @@ struct sbull_wb {
  * @generation: bumped at each load and leg set change
  * @epoch: the identity of this generation, random; 0 before the first
  * @history: the epochs before it, newest first (SBULL_HISTORY)
+ * @hdr: the header the commits write, made ready with the mirror: a
+ *	commit that could not allocate it would fail every leg
  * @started: headers are being written (sbull_mirror_start() ran)
  * @source: the leg the store is restored from at load, or -1
  * @bitmap_lock: the bitmap, and the writes of the legs' header blocks
  * @bits: the write-intent bitmap: regions where the in-sync legs may
- *	differ, on the legs (or being written there) before a write goes there
+ *	differ; a bit the issue worker sees set is on the legs, or being
+ *	written there by the worker itself
+ * @covering: bits sbull_bitmap_cover() is writing, in @bits once written
  * @touched: regions written since @bitmap_work last looked
  * @writes: per region, the writes under way: counted before the store
  *	changes, until the legs have them (sbull_bitmap_begin())
@@ -208,10 +212,12 @@ struct sbull_mirror {
 	u64 generation;
 	u64 epoch;
 	u64 history[SBULL_HISTORY];
+	struct sbull_hdr_info *hdr;
 	bool started;
 	int source;
 	struct mutex bitmap_lock;	/* the bits on the legs; sleeps */
 	unsigned long *bits;
+	unsigned long *covering;
 	unsigned long *touched;
 	atomic_t *writes;
 	unsigned long *resync_bits;
@@ -438,7 +444,7 @@ int sbull_wb_alloc(struct sbull_dev *dev);
 void sbull_wb_free(struct sbull_mirror *m);
 void sbull_wb_write(struct sbull_mirror_io *mio);
 void sbull_wb_drain(struct sbull_mirror *m);
-void sbull_wb_set(struct sbull_dev *dev, bool on, bool legs);
+void sbull_wb_set(struct sbull_dev *dev, bool on);
 unsigned long sbull_wb_dirty_kb(struct sbull_mirror *m);
 
 /* ---- sbull_resync.c: copies of the store --------------------------------- */

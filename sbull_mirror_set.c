@@ -271,6 +271,12 @@ static int sbull_mirror_open(struct sbull_dev *dev)
 	err = sbull_wb_alloc(dev);
 	if (err)
 		goto out_bitmap;
+	/* A header's history is 512 bytes: not for the stack. */
+	m->hdr = kmalloc(sizeof(*m->hdr), GFP_KERNEL);
+	if (!m->hdr) {
+		err = -ENOMEM;
+		goto out_wb;
+	}
 	client = dm_io_client_create();
 	if (IS_ERR(client)) {
 		err = PTR_ERR(client);
@@ -294,10 +300,13 @@ static int sbull_mirror_open(struct sbull_dev *dev)
 		err = -ENOMEM;
 		goto out_wb;
 	}
-	m->client = client;
+	/* Last: sbull_wb_set() reads it without @config. */
+	smp_store_release(&m->client, client);
 	return 0;
 
 out_wb:
+	kfree(m->hdr);
+	m->hdr = NULL;
 	sbull_wb_free(m);
 out_bitmap:
 	sbull_bitmap_free(m);
@@ -319,6 +328,7 @@ void sbull_mirror_destroy(struct sbull_dev *dev)
 		sbull_mirror_destroy_wqs(m);
 		dm_io_client_destroy(m->client);
 		sbull_bitmap_free(m);
+		kfree(m->hdr);
 	}
 	kfree(m);
 	dev->mirror = NULL;
@@ -334,42 +344,30 @@ static void sbull_mirror_write_headers(struct sbull_dev *dev,
 				       enum sbull_hdr_state state)
 {
 	struct sbull_mirror *m = dev->mirror;
-	struct sbull_hdr_info *info;
 	unsigned long legs, failed = 0;
 	unsigned int slot;
 
 	lockdep_assert_held(&m->config);
-	/* A header's history is 512 bytes: not for the stack. */
-	info = kmalloc(sizeof(*info), GFP_NOIO);
-	if (!info) {
-		failed = sbull_leg_mask(m, SBULL_LEG_IN_SYNC);
-		goto out;
-	}
-	sbull_header_of_store(m, state, m->generation, info);
+	sbull_header_of_store(m, state, m->generation, m->hdr);
 	legs = sbull_leg_mask(m, SBULL_LEG_IN_SYNC);
 	for_each_set_bit(slot, &legs, SBULL_MAX_LEGS)
-		if (sbull_bitmap_write_header(m, slot, info))
+		if (sbull_bitmap_write_header(m, slot, m->hdr))
 			failed |= BIT(slot);
-	kfree(info);
-out:
 	if (failed)
 		sbull_leg_fail(m, failed);
 }
 
-/* Write a leg's header as a resync target's: no copy of anything yet. */
+/*
+ * Write a leg's header as a resync target's: no copy of anything yet.
+ * Under @config, or loading.
+ */
 static int sbull_mirror_write_resyncing(struct sbull_dev *dev,
 					unsigned int slot)
 {
 	struct sbull_mirror *m = dev->mirror;
-	struct sbull_hdr_info *info = kmalloc(sizeof(*info), GFP_NOIO);
-	int err;
 
-	if (!info)
-		return -ENOMEM;
-	sbull_header_of_store(m, SBULL_HDR_RESYNCING, 0, info);
-	err = sbull_bitmap_write_header(m, slot, info);
-	kfree(info);
-	return err;
+	sbull_header_of_store(m, SBULL_HDR_RESYNCING, 0, m->hdr);
+	return sbull_bitmap_write_header(m, slot, m->hdr);
 }
 
 /*
@@ -754,6 +752,9 @@ void sbull_mirror_stop(struct sbull_dev *dev)
 		clean = hweight_long(sbull_leg_mask(m, SBULL_LEG_IN_SYNC));
 		pr_info("%s: %u of %u legs flushed and marked clean, generation %llu\n",
 			sbull_name(dev), clean, m->nr_legs, m->generation);
+		if (!clean)
+			pr_err("%s: no leg holds a complete copy: what was written since the last one failed goes with the store; the next load restores from the legs as they are\n",
+			       sbull_name(dev));
 	}
 	mutex_unlock(&m->config);
 	flush_workqueue(m->event_wq);	/* events of the last header writes */
@@ -1124,16 +1125,5 @@ int sbull_mirror_command(struct sbull_dev *dev, char *cmd)
  */
 void sbull_mirror_set_mode(struct sbull_dev *dev, bool writeback)
 {
-	struct sbull_mirror *m = dev->mirror;
-	bool legs;
-
-	/*
-	 * Whether the mirror is set up, under @config: the first leg sets it
-	 * up, for good. Not held longer: the writes waited for by the switch
-	 * may be held until the event work, which takes it.
-	 */
-	mutex_lock(&m->config);
-	legs = m->client;
-	mutex_unlock(&m->config);
-	sbull_wb_set(dev, writeback, legs);
+	sbull_wb_set(dev, writeback);
 }

@@ -193,10 +193,18 @@ static long sbull_wb_mark(struct sbull_mirror *m,
 	/* The store holds the write: pairs with the xchg() of sbull_wb_take(). */
 	smp_mb();
 	for (; b <= last; b++) {
-		if (test_bit(b, wb->dirty) || test_and_set_bit(b, wb->dirty))
+		if (test_bit(b, wb->dirty))
 			continue;
+		/*
+		 * Held before the bit is set: once set, the flusher may take
+		 * it, write the block and release the hold before the next
+		 * line here would have taken it.
+		 */
 		sbull_bitmap_hold(m, (sector_t)b << SBULL_WB_SHIFT);
-		news++;
+		if (test_and_set_bit(b, wb->dirty))
+			sbull_bitmap_release(m, (sector_t)b << SBULL_WB_SHIFT);
+		else
+			news++;
 	}
 	return news;
 }
@@ -385,29 +393,34 @@ void sbull_wb_drain(struct sbull_mirror *m)
  * sbull_wb_set - switch a disk to write-back mode, or back
  * @dev: the sbull device
  * @on: true for write-back, false for write-through
- * @legs: the mirror is set up (a first leg came): there is something to
- *	put on the legs first
  *
  * With the queue frozen, what the current mode has in flight reaches the
  * legs first: the flusher's dirty blocks, or the write-through writes of a
- * bio-based disk, which a frozen queue does not wait for.
+ * bio-based disk, which a frozen queue does not wait for. Only once the
+ * mirror is set up (a first leg came): whether it is, is looked at with
+ * the queue frozen, as a first leg freezes it too before its first write
+ * (sbull_mirror_set_nr_legs()); one that comes meanwhile takes no write
+ * before the switch is done.
  *
  * Context: process context (sysfs, through the mirror set); not under
  * @config, as the writes waited for may be held until the event work,
  * which takes it.
  */
-void sbull_wb_set(struct sbull_dev *dev, bool on, bool legs)
+void sbull_wb_set(struct sbull_dev *dev, bool on)
 {
 	struct sbull_mirror *m = dev->mirror;
 	unsigned int memflags;
+	bool legs;
 
 	mutex_lock(&m->wb.switching);
 	if (m->wb.on == on)
 		goto out;
 	/* Most of it before the freeze, which stops reads too. */
-	if (legs && !on)
+	if (!on && smp_load_acquire(&m->client))
 		sbull_wb_pass_now(m);
 	memflags = sbull_freeze_queue(dev->disk->queue);
+	/* Pairs with sbull_mirror_open(): the client is set up last. */
+	legs = smp_load_acquire(&m->client);
 	if (legs && !on)
 		sbull_wb_drain(m);
 	else if (legs)

@@ -38,7 +38,7 @@ run_case mirror-log-writes "${modes[0]}" writeback
 run_case mirror-bitmap "${modes[0]}"
 # Write-back mode: each window, once a kernel (the path is the same for
 # every request mode; the power cut runs it in mq and simple).
-for kind in flush lag fail add switch; do
+for kind in flush lag fail add cover switch; do
 	run_case mirror-writeback "${modes[0]}" "$kind"
 done
 # A configfs disk's own legs, beside a disk of the parameters.

@@ -5,8 +5,8 @@
 # /dev/vdb and /dev/vdc:2048 given in its legs attribute. fio verifies both
 # disks at once. power=0 marks both of sbullb's legs clean, each holding its
 # store; power=1 again, without legs_init, restores the store from them and
-# resyncs nothing. A disk given an sbull disk as its leg is refused with
-# one line naming its legs attribute.
+# resyncs nothing. A disk given an sbull disk as its leg, or a leg inside
+# sbulla's, is refused with one line naming its legs attribute.
 # Usage: mirror-configfs.sh MODE
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
@@ -56,6 +56,20 @@ log=$(kernel_log_during must_fail cfs_power s 1)
 echo "$log" | sbull_lines | grep -q 'sbull: configfs s/legs=/dev/sbulla: .*sbull disk.*accepted' ||
 	fail "an sbull disk as a leg: $log"
 [ ! -e /sys/block/sbullc ] || fail "the refused disk exists"
+
+# A smaller disk's leg inside sbulla's (/dev/vda from sector 0, the
+# header and the store), well past its own length from sbulla's start,
+# overlaps it as much as a larger one's would.
+echo 1M >"$SBULL_CFS/s/size"
+echo /dev/vda:8192 >"$SBULL_CFS/s/legs"
+echo 1 >"$SBULL_CFS/s/legs_init"
+sum=$(checksum_range /dev/vda 0 $((REGION_SECTORS * 512)))
+log=$(kernel_log_during must_fail cfs_power s 1)
+echo "$log" | sbull_lines | grep -q 'sbull: configfs s/legs=/dev/vda:8192: overlaps leg 0 of sbulla' ||
+	fail "a small disk's leg inside sbulla's was not refused as an overlap: $log"
+[ ! -e /sys/block/sbullc ] || fail "the refused disk exists"
+[ "$(checksum_range /dev/vda 0 $((REGION_SECTORS * 512)))" = "$sum" ] ||
+	fail "the refused leg changed sbulla's leg"
 rmdir "$SBULL_CFS/s"
 cfs_remove m
 unload_sbull

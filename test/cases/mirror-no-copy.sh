@@ -9,7 +9,8 @@
 # sync is taken while another leg is attached; nor a resync that waits
 # for the leg's writes in flight while the only other in-sync leg fails:
 # refused with EBUSY, the leg's header still that of a complete copy; nor
-# one whose other leg fails as its headers say that the leg left.
+# one whose other leg fails as its headers say that the leg left. An
+# unload with no leg in sync says that no copy is left.
 # Usage: mirror-no-copy.sh MODE
 set -euo pipefail
 # shellcheck source=test/mirror-lib.sh
@@ -100,7 +101,10 @@ expect_leg_state 0 failed
 dm_switch sbull-leg0 "$good"
 must_fail sh -c "echo 'resync 0' >$LEGS"
 expect_leg_state 0 failed
-unload_sbull
+# And the unload says that the store goes with no copy left.
+log=$(kernel_log_during unload_sbull)
+echo "$log" | grep -q 'sbull: sbulla: no leg holds a complete copy' ||
+	fail "the unload with no leg in sync did not say that no copy is left: $log"
 load_mirror "$mode" "sbulla=$leg0"
 expect_leg_state 0 in_sync
 cleanup_mirror
