@@ -5,8 +5,9 @@
 # for a resync), its header still says what the others' say until they are
 # rewritten: a load in between may restore from it, and it lacks the writes
 # made since. So no write may complete in that window. Here the window is
-# held open by a dm-delay on the header that ends it (the survivor's, or
-# the leaving leg's RESYNCING one), until the test lets it go; a write is
+# held open by a dm-delay on the header that ends it, the survivor's (a
+# resync writes it before the leaving leg's RESYNCING one), until the
+# test lets it go; a write is
 # made inside it, and then the power is cut: the legs' content is copied
 # to brd disks, which is what they would hold after a cut (the held header
 # never lands). The write must not have completed at the cut, and sbull loaded
@@ -91,10 +92,9 @@ fail)
 	wait_header_held sbull-leg1
 	slow=sbull-leg1 ;;
 remove | resync)
-	# remove: leg 1's header would say leg 0 left. resync: leg 0's
-	# RESYNCING header; until it lands, leg 0's says in sync.
+	# Leg 1's header would say leg 0 left. A resync writes it before
+	# leg 0's RESYNCING header: until it lands, leg 0's says in sync.
 	slow=sbull-leg1
-	[ "$kind" = remove ] || slow=sbull-leg0
 	dm_switch "$slow" "$(slow_header "${disks[${slow#sbull-leg}]}")"
 	echo "$kind 0" >"$LEGS" &
 	COMMAND_PID=$!
@@ -143,10 +143,7 @@ echo "# writes inside the window completed at the cut: ${completed[*]:-none} (Mi
 hdr_generation() {
 	od -An -t u8 -j 40 -N 8 "$1" | tr -d ' '
 }
-case $kind in
-resync) closing=/dev/ram0 ;;
-*) closing=/dev/ram1 ;;
-esac
+closing=/dev/ram1
 [ "$(hdr_generation "$closing")" = "$generation" ] ||
 	fail "the cut was not inside the window: $closing's header has generation $(hdr_generation "$closing"), the window's is $generation"
 # The header lands: the writes held end.
