@@ -185,24 +185,9 @@ for rep in $(seq "$reps"); do
 	done
 done
 
-# A median of 3 is one outlier away from another conclusion: run the
-# points whose repetitions disagree again, each round a new repetition,
-# until their runs agree or they have max_reps of them (the report then
-# flags them noisy). A device's points run in the main loop's order.
-rep=$reps
-while [ "$rep" -lt "$max_reps" ]; do
-	again=$("$here/noise.py" --max-reps "$max_reps" "$csv")
-	[ -n "$again" ] || break
-	mapfile -t groups <<<"$again"
-	rep=$((rep + 1))
-	n=${#groups[@]}
-	groups=("${groups[@]:rep % n}" "${groups[@]:0:rep % n}")
-	for group in "${groups[@]}"; do
-		read -ra args <<<"$group"
-		log "repetition $rep, noisy points: $group"
-		run_points "${args[@]}"
-	done
-done
+# Points whose repetitions disagree run again (devices.sh).
+# A device's points run in the main loop's order.
+rerun_noisy "$csv" "$reps" "$max_reps"
 
 # The resync after a crash, with 1% of the regions of the write-intent
 # bitmap dirty, against a whole resync, on the same two legs (through

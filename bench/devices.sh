@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The benchmark's devices, sourced by bench-guest.sh and profile-guest.sh:
+# The benchmark's devices, sourced by bench-guest.sh, bench-mirror-guest.sh
+# and profile-guest.sh:
 # sbull in a request mode, brd and null_blk (memory_backed, blk-mq), each
 # the same size (SBULL_BENCH_SIZE_MB, 1 GiB: room for
 # eight first-touch points of 128 MiB on one fresh device), loaded fresh.
@@ -59,4 +60,28 @@ fill() {
 	dd if=/dev/urandom of=/tmp/fill bs=1M count=16 status=none
 	for _ in $(seq $((size_mb / 16))); do cat /tmp/fill; done |
 		dd of="$1" bs=1M iflag=fullblock oflag=direct status=none
+}
+
+# A median of 3 is one outlier away from another conclusion: run the
+# points whose repetitions in raw.csv $1 disagree (bench/noise.py) again,
+# each round a new repetition (the global rep, after the first $2), until
+# their runs agree or they have $3 of them (the report then flags them
+# noisy). A group of points runs as the caller's run_points runs it.
+rerun_noisy() {
+	local csv=$1 max_reps=$3 again group n
+	local -a groups args
+	rep=$2
+	while [ "$rep" -lt "$max_reps" ]; do
+		again=$("${BASH_SOURCE[0]%/*}/noise.py" --max-reps "$max_reps" "$csv")
+		[ -n "$again" ] || break
+		mapfile -t groups <<<"$again"
+		rep=$((rep + 1))
+		n=${#groups[@]}
+		groups=("${groups[@]:rep % n}" "${groups[@]:0:rep % n}")
+		for group in "${groups[@]}"; do
+			read -ra args <<<"$group"
+			log "repetition $rep, noisy points: $group"
+			run_points "${args[@]}"
+		done
+	done
 }
