@@ -39,6 +39,11 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
 series_list=${SERIES:-6.1 6.12 latest}
+# The job lines carry modes comma-separated: "mq bio" is "mq,bio".
+if [ -n "${SBULL_MODES:-}" ]; then
+	read -ra modes_given <<<"$SBULL_MODES"
+	SBULL_MODES=$(IFS=, && echo "${modes_given[*]}")
+fi
 export SBULL_CASES=${CASES:-}
 start_epoch=$(date +%s)
 deadline=$((start_epoch + ${SBULL_DEADLINE_MIN:-80} * 60))
