@@ -8,47 +8,58 @@
  * paths), sbull_end.c (how an I/O ends: at once, after an injected delay,
  * by ->poll(), or by the mirror), sbull_xfer.c (the accesses to the
  * store), sbull_stats.c (the counters in sysfs), sbull_inject.c (faults
- * and delays injected), and the mirror, seen through sbull_mirror.h.
+ * and delays injected), sbull_cache.c (a volatile write cache and power
+ * cuts), and the mirror, seen through sbull_mirror.h.
  *
  * Every lock of the driver, outermost first: a lock is taken only while
  * holding none below it in the table. "irq": taken in interrupt context
- * too, so always with interrupts off.
+ * too, or from a request path, which may run in any context, so always
+ * with interrupts off.
  *
  *     lock                       kind      guards
  *  1  sbull_configfs_lock        mutex     every configfs directory: its
  *                                          settings, its disk
- *  2  gendisk.open_mutex         mutex     sbull_dev.claimed, against the
+ *  2  sbull_cache_mutex          mutex     the write caches' commands, one
+ *                                          at a time: a cut, "on", a
+ *                                          crash state (sbull_cache.c)
+ *  3  gendisk.open_mutex         mutex     sbull_dev.claimed, against the
  *                                          block layer's ->open()
- *  3  sbull_wb.switching         mutex     write-back mode's switches
- *  4  the queue's freeze         blk-mq    no I/O in flight: a mode switch,
- *                                          a first leg (under 5: below)
- *  5  sbull_mirror.config        mutex     the leg set, header writes, the
+ *  4  sbull_wb.switching         mutex     write-back mode's switches
+ *  5  the queue's freeze         blk-mq    no I/O in flight: a mode switch,
+ *                                          a first leg (under 6: below),
+ *                                          a cut, a crash state
+ *  6  sbull_mirror.config        mutex     the leg set, header writes, the
  *                                          generation, epoch and history
- *  6  sbull_open_legs_lock       mutex     the open legs of every disk
- *  7  sbull_mirror.bitmap_lock   mutex     the bits; the legs' header
+ *  7  sbull_open_legs_lock       mutex     the open legs of every disk
+ *  8  sbull_mirror.bitmap_lock   mutex     the bits; the legs' header
  *                                          blocks and their writes
- *  8  sbull_mirror.lock          spin irq  the legs' states, the resync
+ *  9  sbull_mirror.lock          spin irq  the legs' states, the resync
  *                                          window, failed, resynced,
  *                                          behind, changes, entry to held
- *  9  sbull_inject.lock          spin irq  bad ranges, the paced clock
- * 10  sbull_hwq.poll_lock        spinlock  a poll queue's poll_list
+ * 10  sbull_inject.lock          spin irq  bad ranges, the paced clock
+ * 11  sbull_hwq.poll_lock        spinlock  a poll queue's poll_list
  *                                          (process context only)
+ * 12  sbull_cache.lock           spin irq  a write cache's blocks and
+ *                                          slots, as the request paths
+ *                                          change them, its power
  *
- * 9 and 10 nest in nothing and hold nothing. One exception to the
- * order: a run-time "add" of a disk's first leg takes 4 under 5, to
+ * 10, 11 and 12 nest in nothing and hold nothing (a crash state takes
+ * one disk's 12, drops it, then takes the other's). One exception to
+ * the order: a run-time "add" of a disk's first leg takes 5 under 6, to
  * declare the write cache (sbull_mirror_set_nr_legs()). It is safe: with
  * no leg, no write can wait for the mirror; the writes a command held
- * are ended by it once it has dropped 5, in sbull_wt_end_held(), which
+ * are ended by it once it has dropped 6, in sbull_wt_end_held(), which
  * takes no mutex.
  *
- * The request paths (->submit_bio, ->queue_rq) take no lock but 9 and 10,
- * and those only when injecting or polling: the store is not locked
- * (sbull_xfer.c); the mirror's hot paths are lock-free counters and bits,
- * each with the barrier pair its file explains (sbull_bitmap.c,
- * sbull_writeback.c). The mirror's issue worker takes 8 once per write
- * (sbull_wt_issue()), and 7 only for a batch with a write into a clean
- * region (sbull_bitmap_mark()). The mirror's files are layered, calls
- * going down only: sbull_mirror_internal.h.
+ * The request paths (->submit_bio, ->queue_rq) take no lock but 10, 11
+ * and 12, and those only when injecting, polling or writing to a disk
+ * with a write cache: the store is not locked (sbull_xfer.c); the
+ * mirror's hot paths are lock-free counters and bits, each with the
+ * barrier pair its file explains (sbull_bitmap.c, sbull_writeback.c).
+ * The mirror's issue worker takes 9 once per write (sbull_wt_issue()),
+ * and 8 only for a batch with a write into a clean region
+ * (sbull_bitmap_mark()). The mirror's files are layered, calls going
+ * down only: sbull_mirror_internal.h.
  */
 #ifndef _SBULL_H
 #define _SBULL_H
@@ -74,6 +85,7 @@ enum sbull_mode {
 
 struct sbull_stats;
 struct sbull_inject;
+struct sbull_cache;
 
 /**
  * struct sbull_config - what a disk is made of, fixed while it exists
@@ -87,6 +99,7 @@ struct sbull_inject;
  * @legs_init: initialise @legs, which must carry no sbull header
  * @legs: the mirror legs, "DEV[:START]" separated by commas, or NULL
  * @inject: faults and delays to inject (a configfs directory's), or NULL
+ * @cache_kb: the volatile write cache's size in KiB; 0 for none
  *
  * The module parameters give one to the disks made at load, and the
  * defaults of a disk made in configfs, which edits its own.
@@ -102,6 +115,7 @@ struct sbull_config {
 	bool legs_init;
 	char *legs;
 	struct sbull_inject *inject;
+	unsigned int cache_kb;
 };
 
 /**
@@ -169,6 +183,7 @@ struct sbull_cmd {
  * @stats: per-CPU counters, see sbull_stats.h
  * @mirror: the legs that keep a copy of the store, see sbull_mirror.h
  * @inject: faults and delays injected, see sbull_inject.h; or NULL
+ * @cache: the volatile write cache, see sbull_cache.h; or NULL
  * @delayed: bios whose end an injected delay holds (bio mode)
  * @index: the disk's letter, 0 for sbulla, and its minors' sixteenth
  * @claimed: being removed: opens fail; under the disk's open_mutex
@@ -184,6 +199,7 @@ struct sbull_dev {
 	struct sbull_stats __percpu *stats;
 	struct sbull_mirror *mirror;
 	struct sbull_inject *inject;
+	struct sbull_cache *cache;
 	atomic_t delayed;
 	int index;
 	bool claimed;

@@ -27,6 +27,7 @@
 #include <linux/string.h>
 
 #include "sbull.h"
+#include "sbull_cache.h"
 #include "sbull_inject.h"
 
 /**
@@ -170,6 +171,24 @@ static int sbull_set_poll_queues(struct sbull_config *cfg,
 	return 0;
 }
 
+static ssize_t sbull_show_cache_kb(const struct sbull_config *cfg, char *page)
+{
+	return sprintf(page, "%u\n", cfg->cache_kb);
+}
+
+static int sbull_set_cache_kb(struct sbull_config *cfg, const char *where,
+			      const char *val)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 10, &n))
+		n = UINT_MAX;
+	if (sbull_check_cache_kb(where, n, NULL))
+		return -EINVAL;
+	cfg->cache_kb = n;
+	return 0;
+}
+
 static int sbull_set_bool(bool *b, const char *where, const char *name,
 			  const char *val)
 {
@@ -306,6 +325,7 @@ SBULL_SETTING(request_mode);
 SBULL_SETTING(nr_hw_queues);
 SBULL_SETTING(queue_depth);
 SBULL_SETTING(poll_queues);
+SBULL_SETTING(cache_kb);
 SBULL_SETTING(read_only);
 SBULL_SETTING(legs);
 SBULL_SETTING(legs_init);
@@ -514,6 +534,7 @@ static struct configfs_attribute *sbull_node_attrs[] = {
 	&sbull_node_attr_nr_hw_queues,
 	&sbull_node_attr_queue_depth,
 	&sbull_node_attr_poll_queues,
+	&sbull_node_attr_cache_kb,
 	&sbull_node_attr_read_only,
 	&sbull_node_attr_legs,
 	&sbull_node_attr_legs_init,

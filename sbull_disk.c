@@ -16,6 +16,7 @@
 #include <linux/wait_bit.h>
 
 #include "sbull.h"
+#include "sbull_cache.h"
 #include "sbull_stats.h"
 
 /* 8 MiB: a memset of a millisecond or so, with the CPU held. */
@@ -43,6 +44,7 @@ static int sbull_disk_major;
 static const struct attribute_group *sbull_disk_groups[] = {
 	&sbull_stats_attr_group,
 	&sbull_mirror_attr_group,
+	&sbull_cache_attr_group,
 	NULL,
 };
 
@@ -252,6 +254,7 @@ void sbull_disk_free(struct sbull_dev *dev)
 		blk_mq_free_tag_set(&dev->tag_set);
 	kfree(dev->hwqs);
 	sbull_mirror_destroy(dev);
+	sbull_cache_free(dev);
 	sbull_stats_free(dev);
 	vfree(dev->data);
 	ida_free(&sbull_index_ida, dev->index);
@@ -341,7 +344,11 @@ struct sbull_dev *sbull_disk_setup(const struct sbull_config *cfg,
 	set_capacity(disk, dev->size >> SECTOR_SHIFT);
 	set_disk_ro(disk, cfg->read_only);
 
-	err = sbull_mirror_assemble(dev, cfg->legs, cfg->legs_init, where);
+	err = sbull_check_cache_kb(where, cfg->cache_kb, cfg->legs) ?:
+	      sbull_cache_setup(dev, cfg->cache_kb, where);
+	if (!err)
+		err = sbull_mirror_assemble(dev, cfg->legs, cfg->legs_init,
+					    where);
 	if (err) {
 		sbull_disk_free(dev);
 		return ERR_PTR(err);

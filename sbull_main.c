@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 
 #include "sbull.h"
+#include "sbull_cache.h"
 
 #define SBULL_DEFAULT_BYTES	(64UL << 20)	/* per device */
 
@@ -73,6 +74,11 @@ module_param(poll_queues, uint, 0444);
 MODULE_PARM_DESC(poll_queues,
 		 "blk-mq hardware queues for polled I/O, besides nr_hw_queues (default 0)");
 
+static unsigned int cache_kb;
+module_param(cache_kb, uint, 0444);
+MODULE_PARM_DESC(cache_kb,
+		 "A volatile write cache of this many KiB on each disk; 0 (default) for none");
+
 /* The disks made at load; configfs owns the others. */
 static struct sbull_dev **sbull_devs;
 /* What the parameters give: the disks of the parameters, configfs's defaults. */
@@ -96,7 +102,8 @@ static int __init sbull_check_params(void)
 	    sbull_check_hardsect_size("", hardsect_size) ||
 	    sbull_check_nr_hw_queues("", nr_hw_queues) ||
 	    sbull_check_queue_depth("", queue_depth) ||
-	    sbull_check_poll_queues("", poll_queues))
+	    sbull_check_poll_queues("", poll_queues) ||
+	    sbull_check_cache_kb("", cache_kb, NULL))
 		return -EINVAL;
 	if (ndevices < 0 || ndevices > SBULL_MAX_DEVICES) {
 		pr_err("ndevices=%d: accepted values are 0 (disks made in configfs only) to %d\n",
@@ -125,6 +132,7 @@ static int __init sbull_check_params(void)
 	cfg->nr_hw_queues = nr_hw_queues;
 	cfg->queue_depth = queue_depth;
 	cfg->poll_queues = poll_queues;
+	cfg->cache_kb = cache_kb;
 	return sbull_mirror_parse(ndevices);
 }
 

@@ -1103,6 +1103,12 @@ int sbull_mirror_command(struct sbull_dev *dev, char *cmd)
 	unsigned int noio;
 	int err;
 
+	/* A cut would take the store back behind the legs: sbull_cache.c. */
+	if (dev->cache && !strncmp(cmd, "add ", 4)) {
+		pr_err("%s: %s: the disk has a write cache (cache_kb); accepted: legs on a disk without one\n",
+		       sbull_name(dev), cmd);
+		return -EINVAL;
+	}
 	err = sbull_mirror_check_stack(dev, cmd);
 	if (err)
 		return err;

@@ -17,14 +17,16 @@
  * The bio mode has its own block_device_operations: a ->submit_bio method
  * in the table makes the block layer bypass blk-mq altogether.
  *
- * Locking: none. The store is not locked (see sbull_xfer.c); the counters
- * are per CPU (sbull_stats.h).
+ * Locking: none but the write cache's, on a disk with one (sbull_cache.h).
+ * The store is not locked (see sbull_xfer.c); the counters are per CPU
+ * (sbull_stats.h).
  */
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
 #include <linux/hdreg.h>
 
 #include "sbull.h"
+#include "sbull_cache.h"
 #include "sbull_inject.h"
 #include "sbull_stats.h"
 #include "sbull_trace.h"
@@ -55,21 +57,25 @@ static int sbull_open(struct sbull_open_arg *arg, sbull_open_mode_t mode)
 
 /*
  * May the I/O go ahead? Inside the store (the block layer checks too, but a
- * miss here would overwrite kernel memory rather than fail one I/O), not a
- * write once the mirror has no leg left, and not on an injected bad range.
- * A write the mirror takes (@mirrored) is then about to change the store:
- * the mirror hears of it first (sbull_mirror_begin()).
+ * miss here would overwrite kernel memory rather than fail one I/O), not
+ * while a power cut holds the disk off, not a write once the mirror has no
+ * leg left, and not on an injected bad range. The I/O is then about to
+ * change the store: the write cache hears of it first (flushes included),
+ * and the mirror of a write it takes (@mirrored, sbull_mirror_begin()).
  */
-static blk_status_t sbull_check_io(struct sbull_dev *dev, enum req_op op,
+static blk_status_t sbull_check_io(struct sbull_dev *dev, blk_opf_t opf,
 				   sector_t sector, unsigned int nr_sectors,
 				   bool mirrored)
 {
+	enum req_op op = opf & REQ_OP_MASK;
+
 	/* A flush covers no sectors: blk-mq leaves its position unset. */
 	if (nr_sectors && !sbull_in_range(dev, sector, nr_sectors))
 		return BLK_STS_IOERR;
-	if (sbull_mirror_refuses(dev, op) ||
+	if (sbull_cache_off(dev) || sbull_mirror_refuses(dev, op) ||
 	    sbull_inject_fails(dev, op, sector, nr_sectors))
 		return BLK_STS_IOERR;
+	sbull_cache_before(dev, opf, sector, nr_sectors);
 	if (mirrored)
 		sbull_mirror_begin(dev, sector, nr_sectors);
 	return BLK_STS_OK;
@@ -131,7 +137,7 @@ static void sbull_submit_bio(struct bio *bio)
 			return;
 		}
 	}
-	bio->bi_status = sbull_check_io(dev, bio_op(bio), bio->bi_iter.bi_sector,
+	bio->bi_status = sbull_check_io(dev, bio->bi_opf, bio->bi_iter.bi_sector,
 					bio_sectors(bio), mirrored);
 	if (bio->bi_status == BLK_STS_OK)
 		bio->bi_status = sbull_do_bio(dev, bio, &nsegs);
@@ -181,7 +187,7 @@ static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_mq_start_request(rq);
 	trace_sbull_request(hctx, rq);
 	sbull_count_request(dev, rq);
-	status = sbull_check_io(dev, req_op(rq), blk_rq_pos(rq),
+	status = sbull_check_io(dev, rq->cmd_flags, blk_rq_pos(rq),
 				blk_rq_sectors(rq), mirrored);
 	if (status == BLK_STS_OK)
 		status = sbull_do_request(dev, rq, &nsegs);
@@ -253,8 +259,8 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 	blk_mq_start_request(rq);
 	trace_sbull_request(hctx, rq);
 	sbull_count_request(dev, rq);
-	status = sbull_check_io(dev, op, blk_rq_pos(rq), blk_rq_sectors(rq),
-				mirrored);
+	status = sbull_check_io(dev, rq->cmd_flags, blk_rq_pos(rq),
+				blk_rq_sectors(rq), mirrored);
 	if (status == BLK_STS_OK && sbull_by_segment(dev, rq, mirrored)) {
 		/* The request is gone once its last segment completes. */
 		sbull_count_io(dev, op, sbull_complete_by_segment(dev, rq),

@@ -2,8 +2,9 @@
 /*
  * sbull's tracepoints, in /sys/kernel/tracing/events/sbull/: what each
  * request path receives and how it walks it, one event per bio, request,
- * segment and partial completion, and each write the mirror sends to its
- * legs with dm_io() and its completion. Next to the block layer's own
+ * segment and partial completion, each write the mirror sends to its legs
+ * with dm_io() and its completion, and the write cache's blocks made
+ * durable and its power cuts. Next to the block layer's own
  * events (block_bio_queue, block_rq_issue, ...) they show a request's
  * whole trip.
  */
@@ -22,7 +23,10 @@
 /* Fits every name blk_op_str() gives; "ZONE_RESET_ALL" is the longest. */
 #define SBULL_OP_NAME_LEN	16
 
-/* A bio handed to ->submit_bio() in bio mode. */
+/*
+ * A bio handed to ->submit_bio() in bio mode, with its flush and FUA
+ * flags (a flush is an empty write with REQ_PREFLUSH there).
+ */
 TRACE_EVENT(sbull_bio,
 	TP_PROTO(struct bio *bio),
 	TP_ARGS(bio),
@@ -31,6 +35,8 @@ TRACE_EVENT(sbull_bio,
 		__field(sector_t, sector)
 		__field(unsigned int, bytes)
 		__array(char, op, SBULL_OP_NAME_LEN)
+		__field(bool, flush)
+		__field(bool, fua)
 		__field(unsigned short, segments)
 	),
 	TP_fast_assign(
@@ -39,16 +45,22 @@ TRACE_EVENT(sbull_bio,
 		__entry->bytes = bio->bi_iter.bi_size;
 		strscpy(__entry->op, blk_op_str(bio_op(bio)),
 			SBULL_OP_NAME_LEN);
+		__entry->flush = bio->bi_opf & REQ_PREFLUSH;
+		__entry->fua = bio->bi_opf & REQ_FUA;
 		__entry->segments = bio_segments(bio);
 	),
-	TP_printk("%d,%d %s sector=%llu bytes=%u segments=%u",
+	TP_printk("%d,%d %s%s%s sector=%llu bytes=%u segments=%u",
 		  MAJOR(__entry->dev), MINOR(__entry->dev),
-		  __entry->op,
+		  __entry->op, __entry->flush ? "+PREFLUSH" : "",
+		  __entry->fua ? "+FUA" : "",
 		  (unsigned long long)__entry->sector, __entry->bytes,
 		  __entry->segments)
 );
 
-/* A request handed to ->queue_rq() on hardware queue @hctx. */
+/*
+ * A request handed to ->queue_rq() on hardware queue @hctx, with its FUA
+ * flag (blk-mq sends a flush as a request of its own, REQ_OP_FLUSH).
+ */
 TRACE_EVENT(sbull_request,
 	TP_PROTO(struct blk_mq_hw_ctx *hctx, struct request *rq),
 	TP_ARGS(hctx, rq),
@@ -57,6 +69,7 @@ TRACE_EVENT(sbull_request,
 		__field(sector_t, sector)
 		__field(unsigned int, bytes)
 		__array(char, op, SBULL_OP_NAME_LEN)
+		__field(bool, fua)
 		__field(unsigned int, hwq)
 		__field(unsigned short, phys_segments)
 	),
@@ -66,12 +79,13 @@ TRACE_EVENT(sbull_request,
 		__entry->bytes = blk_rq_bytes(rq);
 		strscpy(__entry->op, blk_op_str(req_op(rq)),
 			SBULL_OP_NAME_LEN);
+		__entry->fua = rq->cmd_flags & REQ_FUA;
 		__entry->hwq = hctx->queue_num;
 		__entry->phys_segments = blk_rq_nr_phys_segments(rq);
 	),
-	TP_printk("%d,%d %s sector=%llu bytes=%u hwq=%u phys_segments=%u",
+	TP_printk("%d,%d %s%s sector=%llu bytes=%u hwq=%u phys_segments=%u",
 		  MAJOR(__entry->dev), MINOR(__entry->dev),
-		  __entry->op,
+		  __entry->op, __entry->fua ? "+FUA" : "",
 		  (unsigned long long)__entry->sector, __entry->bytes,
 		  __entry->hwq, __entry->phys_segments)
 );
@@ -174,6 +188,57 @@ TRACE_EVENT(sbull_mirror_done,
 		  MAJOR(__entry->dev), MINOR(__entry->dev),
 		  (unsigned long long)__entry->sector, __entry->legs,
 		  __entry->error)
+);
+
+/*
+ * Blocks of the write cache made durable (enum sbull_durable_why): by a
+ * flush, by FUA (or a discard or write-zeroes, written through), or by a
+ * full cache.
+ */
+TRACE_EVENT(sbull_cache_durable,
+	TP_PROTO(struct gendisk *disk, int why, unsigned int blocks),
+	TP_ARGS(disk, why, blocks),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(int, why)
+		__field(unsigned int, blocks)
+	),
+	TP_fast_assign(
+		__entry->dev = disk_devt(disk);
+		__entry->why = why;
+		__entry->blocks = blocks;
+	),
+	TP_printk("%d,%d %s blocks=%u", MAJOR(__entry->dev),
+		  MINOR(__entry->dev),
+		  __print_symbolic(__entry->why, { 0, "flush" }, { 1, "fua" },
+				   { 2, "destage" }),
+		  __entry->blocks)
+);
+
+/* A power cut (enum sbull_cut_policy): the blocks it lost and kept. */
+TRACE_EVENT(sbull_cache_cut,
+	TP_PROTO(struct gendisk *disk, int policy, u64 seed,
+		 unsigned int lost, unsigned int kept),
+	TP_ARGS(disk, policy, seed, lost, kept),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(int, policy)
+		__field(u64, seed)
+		__field(unsigned int, lost)
+		__field(unsigned int, kept)
+	),
+	TP_fast_assign(
+		__entry->dev = disk_devt(disk);
+		__entry->policy = policy;
+		__entry->seed = seed;
+		__entry->lost = lost;
+		__entry->kept = kept;
+	),
+	TP_printk("%d,%d %s seed=%llu lost=%u kept=%u", MAJOR(__entry->dev),
+		  MINOR(__entry->dev),
+		  __print_symbolic(__entry->policy, { 0, "all" },
+				   { 1, "random" }, { 2, "torn" }),
+		  __entry->seed, __entry->lost, __entry->kept)
 );
 
 #endif /* _SBULL_TRACE_H */

@@ -90,3 +90,18 @@ bench_unit() {
 	python3 -m unittest -q bench/noise_test.py 2>&1 | grep -v -e '^-*$' -e '^Ran ' -e '^OK$' || true
 }
 check "bench noise rules" "bench/noise_test.py" bench_unit
+# Every module parameter is in README's table and, commented out, in the
+# package's /etc/modprobe.d/sbull.conf.
+params_documented() {
+	local p
+	local -a params
+	# shellcheck disable=SC2046 # one source file a line
+	mapfile -t params < <(grep -ho 'module_param[a-z_]*( *[a-z_]*' \
+		$(scripts/sources.sh | grep '\.c$') | sed 's/.*( *//' | sort -u)
+	for p in "${params[@]}"; do
+		grep -q "^| \`$p\` |" README.md || echo "README.md's table lacks $p"
+		grep -q "^# options sbull $p=" debian/modprobe.d/sbull.conf ||
+			echo "debian/modprobe.d/sbull.conf lacks $p"
+	done
+}
+check "parameters documented" "README's table and the package's modprobe.d" params_documented

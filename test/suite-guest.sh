@@ -53,6 +53,15 @@ run_mode() {
 	run_case rmmod-busy "$m"
 	run_case stats "$m"
 	run_case trace "$m"
+	# The write cache: its promise in every mode; its bound, seeds and
+	# refusals once; ext4's crash states in mq.
+	run_case cache "$m" durable
+	if [ "$first" = first ]; then
+		for kind in bound seeds bad; do
+			run_case cache "$m" "$kind"
+		done
+	fi
+	[ "$m" != mq ] || run_case cache-ext4 "$m"
 }
 
 if [ "$side" != 1 ]; then
@@ -80,7 +89,7 @@ for mode in ${SBULL_MODES:-bio mq simple}; do
 	first=''
 done
 # The labs of docs/teaching/labs.md: each one's expected observation.
-for lab in segments merging partial flush hwqueue end dmio read sidebyside; do
+for lab in segments merging partial flush hwqueue end dmio read sidebyside cache; do
 	run_case "lab-$lab"
 done
 run_case trace-demo
