@@ -10,7 +10,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 # The driver's source files (Kbuild's list), one a line.
 sources=$("$repo/scripts/sources.sh")
 series=$1 k=${2:-$1}
-trees=(reference todo page_address cur_bytes submit_bio sleep)
+trees=(reference todo page_address cur_bytes submit_bio sleep preflush)
 if [ "${SBULL_LIST:-}" = 1 ]; then
 	for t in "${trees[@]}"; do
 		echo "[$k] grader $t tree"
@@ -52,13 +52,14 @@ inject page_address "s = s.replace('kmap_local_page(bvec->bv_page)', 'page_addre
 inject cur_bytes "s = s.replace('sbull_xfer_segment(dev, iter.bi_sector, &bvec, write);', 'bvec.bv_len = bio_iovec(bio).bv_len;\n\t\tsbull_xfer_segment(dev, iter.bi_sector, &bvec, write);')" sbull_queue.c
 inject submit_bio "i = s.index('sbull_mq_fops = {'); s = s[:i] + s[i:].replace('.owner\t\t= THIS_MODULE,', '.owner\t\t= THIS_MODULE,\n\t.submit_bio\t= sbull_submit_bio,', 1)" sbull_queue.c
 inject sleep "s = s.replace('\tif (failed)\n\t\tsbull_leg_fail(m, failed);', '\tmsleep(1);\n\tif (failed)\n\t\tsbull_leg_fail(m, failed);', 1)" sbull_writethrough.c
-declare -A exercise_of=([page_address]=1 [cur_bytes]=2 [submit_bio]=3 [sleep]=5)
+inject preflush "s = s.replace('if (op == REQ_OP_FLUSH || (opf & REQ_PREFLUSH)) {', 'if (op == REQ_OP_FLUSH) {', 1)" sbull_cache.c
+declare -A exercise_of=([page_address]=1 [cur_bytes]=2 [submit_bio]=3 [sleep]=5 [preflush]=6)
 
 "$repo/scripts/grade/exercises.sh" "$work/todo" >/dev/null
 mkdir -p "$work/reference"
 copy_tree "$work/reference"
 
-SERIES=$series "$repo/scripts/grade/grade.sh" --summary "$work"/{reference,todo,page_address,cur_bytes,submit_bio,sleep} \
+SERIES=$series "$repo/scripts/grade/grade.sh" --summary "$work"/{reference,todo,page_address,cur_bytes,submit_bio,sleep,preflush} \
 	>"$work/scores"
 
 # Tree $1: the exercises that lose marks must be exactly $2, each with
@@ -74,7 +75,7 @@ expect() {
 		fi
 		seen=$((seen + 1))
 	done < <(grep "^score $work/$tree " "$work/scores")
-	[ "$seen" = 5 ] || ok='' why+=" $seen exercises graded, not 5;"
+	[ "$seen" = 6 ] || ok='' why+=" $seen exercises graded, not 6;"
 	if [ -n "$ok" ]; then
 		echo "ok - [$k] grader $tree tree: $4"
 	else
@@ -83,8 +84,8 @@ expect() {
 }
 
 expect reference '' '' 'full marks in every exercise'
-expect todo '1 2 3 4 5' '' 'every exercise fails with its TODOs left'
-for m in page_address cur_bytes submit_bio sleep; do
+expect todo '1 2 3 4 5 6' '' 'every exercise fails with its TODOs left'
+for m in page_address cur_bytes submit_bio sleep preflush; do
 	expect "$m" "${exercise_of[$m]}" "$m" \
 		"$m injected: exercise ${exercise_of[$m]} alone loses marks, with the hint"
 done

@@ -9,10 +9,10 @@
 # An oops, a hung task or a soft lockup panics the guest; the exercise it
 # was in is marked as crashed, and the next guest goes on with the rest.
 # Usage: grade.sh [--summary] [TREE...]   (default: exercises/)
-# Environment: EX (the exercises to grade, default "1 2 3 4 5"), SERIES.
+# Environment: EX (the exercises to grade, default "1 2 3 4 5 6"), SERIES.
 # --summary: one line per tree and exercise, for scripts/grade/grade-check.sh:
 # "score TREE N GOT TOTAL MISTAKE..." (MISTAKE: page_address, cur_bytes,
-# submit_bio, sleep, sync_dm_io).
+# submit_bio, sleep, sync_dm_io, preflush).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 # The driver's source files (Kbuild's list), one a line.
@@ -25,19 +25,21 @@ if [ "${1:-}" = --summary ]; then
 	shift
 fi
 [ $# -gt 0 ] || set -- "$repo/exercises"
-exercises=${EX:-1 2 3 4 5}
+exercises=${EX:-1 2 3 4 5 6}
 series=${SERIES:-6.1}
 titles=('' 'copy one segment (sbull_xfer.c)' 'walk a bio (sbull_queue.c)'
 	'walk a request (sbull_queue.c)' 'complete segment by segment (sbull_queue.c)'
-	'send a write to the legs with dm_io() (sbull_writethrough.c)')
+	'send a write to the legs with dm_io() (sbull_writethrough.c)'
+	'make writes durable: flush and FUA (sbull_cache.c)')
 # The runtime checks of each exercise (cases/exercise.sh).
-checks=(0 3 3 5 4 2)
+checks=(0 3 3 5 4 2 8)
 
 declare -A hint=(
 	[page_address]="page_address() on a bio_vec's page: a page in high memory has no kernel mapping to copy through. Map it with kmap_local_page(), unmap with kunmap_local()."
 	[cur_bytes]="bio_cur_bytes(), bio_iovec(bio) or blk_rq_cur_bytes() give the bio's current segment (the first one, as the walk leaves the bio alone), not the one being walked: copy bvec.bv_len bytes."
 	[submit_bio]="sbull_mq_fops has a .submit_bio: the block layer then hands every bio to it and bypasses blk-mq (requests stays 0). The blk-mq modes need a table without it."
 	[sleep]="the notify callback sbull_wt_endio() may sleep: dm-io calls it in any context, a leg's interrupt handler included. Never sleep there (no mutex, msleep, wait, GFP_KERNEL allocation, dm_io())."
+	[preflush]="a flush reaches a bio-based driver as a write bio with REQ_PREFLUSH (empty, or carrying data), not as REQ_OP_FLUSH, which only blk-mq sends: test opf & REQ_PREFLUSH too."
 	[sync_dm_io]="dm_io() without a notify.fn waits for the legs, in the worker, one write at a time: give it notify.fn = sbull_wt_notify and the write as its context, and let the callback end the write."
 )
 
@@ -77,6 +79,8 @@ mistakes() {
 			echo sleep
 		grep -q 'dm_io(' <<<"$code" && ! grep -q 'notify\.fn' <<<"$code" && echo sync_dm_io
 		;;
+	6) grep -q 'REQ_OP_FLUSH' <<<"$code" && ! grep -q 'REQ_PREFLUSH' <<<"$code" &&
+		echo preflush ;;
 	esac
 	case $n in
 	1 | 2 | 3) grep -Eq '\b(bio_cur_bytes|blk_rq_cur_bytes|blk_rq_cur_sectors)\(|bio_iovec\(bio\)' <<<"$code" &&
