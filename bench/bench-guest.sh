@@ -122,6 +122,18 @@ for rep in $(seq "$reps"); do
 			randread-4k:libaio:32:2
 	done
 
+	# The write cache: mq with and without one, 4 KiB random writes
+	# without a flush and with an fsync every 32 (what it costs to keep
+	# the old contents of what is at risk, and to make it durable).
+	# (The filled loop has sbull mq's randwrite-4k at QD 32 but in a
+	# quick run.)
+	log "repetition $rep: the write cache"
+	cached=(randwrite-4k:libaio:32:1 randwrite-4k:libaio:1:1
+		randwrite-4k-fsync32:libaio:1:1)
+	run_points sbull-mq-cache "${cached[@]}"
+	[ "$quick" = 1 ] || cached=("${cached[@]:1}")
+	run_points sbull-mq "${cached[@]}"
+
 	# Polled I/O: each blk-mq device with one poll queue, read with
 	# io_uring at QD 1 without and with hipri (IORING_SETUP_IOPOLL).
 	log "repetition $rep: polled I/O"

@@ -13,6 +13,13 @@ setup() {
 	local dev=$1
 	shift
 	case $dev in
+	sbull-*-cache)
+		# A write cache as large as a drive's (64 MiB).
+		dev=${dev%-cache}
+		modprobe sbull request_mode="${dev#sbull-}" ndevices=1 \
+			nsectors=$((size_mb * 2048)) cache_kb=65536 "$@"
+		echo /dev/sbulla
+		;;
 	sbull-*)
 		modprobe sbull request_mode="${dev#sbull-}" ndevices=1 \
 			nsectors=$((size_mb * 2048)) "$@"

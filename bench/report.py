@@ -103,6 +103,10 @@ def targets(runs, med, memcpy, points, base):
            for q, j in ((2, 2), (1, 1))]
     rows.append(("mq 2 queues 2 jobs / 1 queue 1 job", measured(*hwq),
                  "1.70x"))
+    cache = ("randwrite-4k",) + qd32
+    rows.append(("write cache / none, randwrite-4k (sbull mq)",
+                 measured((cache, "sbull-mq-cache"), (cache, "sbull-mq")),
+                 "0.90x"))
     return ["", "Targets (libaio, QD 32, 1 job unless said; ? as above):", "",
             "| target | measured | goal |", "|---|---|---|"] + [
                 f"| {t} | {m} | {g} |" for t, m, g in rows]
@@ -203,6 +207,19 @@ def main():
             lines.append(f"| {d.rsplit('hwq', 1)[1]} | {p[3]} | "
                          f"{summary(runs[p, d], base)} | "
                          f"{ratio(runs[p, d], one, base)} |")
+
+    cached = [k for k in sorted(med) if k[1] == "sbull-mq-cache"]
+    if cached:
+        lines += ["", "The write cache (cache_kb=65536), sbull mq, 4k random "
+                  "writes:", "",
+                  "| point | without (IOPS) | with (IOPS) | with / without |",
+                  "|---|---|---|---|"]
+        for p, d in cached:
+            plain = runs.get((p, "sbull-mq"))
+            lines.append(f"| {p[0]} {p[1]} QD {p[2]} | "
+                         f"{summary(plain, base) if plain else ''} | "
+                         f"{summary(runs[p, d], base)} | "
+                         f"{ratio(runs[p, d], plain, base) if plain else ''} |")
 
     polled = sorted({d for (p, d) in med if d.endswith("-poll")})
     if polled:
