@@ -285,8 +285,9 @@ run_log_lines() {
 # - "# Timeout: N" bounds it (default 300 s): then it is killed and fails,
 #   "timed out". A task stuck in the kernel cannot be killed: the guest's
 #   hung-task panic ends the boot, and run.sh boots again for the rest.
-# - It starts with sbull unloaded, or fails without running; the cleanup
-#   (RUN_CASE_CLEANUP, default cleanup_sbull) must unload it, or the case
+# - It starts with sbull unloaded and tracing reset (tracing_reset), or
+#   fails without running; the cleanup (RUN_CASE_CLEANUP, default
+#   cleanup_sbull) must unload it, or the case
 #   fails and the runner exits (status 3): run.sh boots again for the
 #   cases after it.
 # - It fails if the kernel logged a warning, oops or slab report while it
@@ -342,6 +343,7 @@ run_case() {
 		run_log_mark "follower $$" ||
 			{ echo "not ok - $label: $CASE_DESC: the kernel log follower did not start" && return 0; }
 	fi
+	tracing_reset
 	RUN_LOG_N=$((RUN_LOG_N + 1))
 	mark="case $$.$RUN_LOG_N"
 	echo "# start: $label"
@@ -441,6 +443,16 @@ reset_stats() {
 
 mount_tracefs() {
 	mountpoint -q $TRACING || mount -t tracefs nodev $TRACING
+}
+
+# For run_case: tracing as a fresh boot has it (on, no event, empty), so
+# that no case depends on what the one before it left (traced() ends with
+# tracing off).
+tracing_reset() {
+	mountpoint -q $TRACING || return 0
+	echo 0 >$TRACING/events/enable
+	echo >$TRACING/trace
+	echo 1 >$TRACING/tracing_on
 }
 
 # Run "$@" with sbull's events on, into an empty trace.

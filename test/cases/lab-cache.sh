@@ -40,7 +40,7 @@ echo 0 >$T/events/block/block_rq_issue/enable
 echo 0 >$T/events/sbull/sbull_cache_durable/enable
 # The writes' rwbs, in order, of sbulla (major of sbull, minor 0).
 major=$(awk '$2 == "sbull" { print $1 }' /proc/devices)
-rwbs=$(sed -n "s/.*block_rq_issue: $major,0 \([A-Z]*\) .*/\1/p" $T/trace | grep -v '^R' | tr '\n' ' ')
+rwbs=$(sed -n "s/.*block_rq_issue: $major,0 \([A-Z]*\) .*/\1/p" $T/trace | { grep -v '^R' || true; } | tr '\n' ' ')
 echo "# rwbs of the writes and the flush: $rwbs"
 [[ $rwbs == "WS WFS FF FF WS " ]] || fail "expected 'WS WFS FF FF WS ', the trace says '$rwbs'"
 grep -q 'sbull_cache_durable: .* flush blocks=8' $T/trace ||
