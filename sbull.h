@@ -39,7 +39,7 @@
  * 10  sbull_inject.lock          spin irq  bad ranges, the paced clock
  * 11  sbull_hwq.poll_lock        spinlock  a poll queue's poll_list
  *                                          (process context only)
- * 12  sbull_cache.lock           spin irq  a write cache's blocks and
+ * 12  sbull_cache.lock           spin irq  a write cache's lines and
  *                                          slots, as the request paths
  *                                          change them, its power
  *

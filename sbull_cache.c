@@ -10,7 +10,7 @@
  * made durable by it, as on a drive.
  *
  * Locking: @lock, with interrupts off, around every change of the cache
- * by the request paths, a batch of blocks at a time; the copy of a
+ * by the request paths, a batch of lines at a time; the copy of a
  * block's durable contents is made under it, so that no write into that
  * block can reach the store first: a second write finds the block cached
  * and copies nothing. The commands (a cut, "on", a crash state) take
@@ -21,6 +21,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/blkdev.h>
 #include <linux/ctype.h>
 #include <linux/hash.h>
@@ -34,24 +35,25 @@
 #include "sbull_cache.h"
 #include "sbull_trace.h"
 
-/* Blocks handled under one hold of the cache's lock by the request paths. */
-#define SBULL_CACHE_BATCH	64
+/* Lines handled under one hold of the cache's lock by the request paths. */
+#define SBULL_CACHE_BATCH	16
 
 /* The commands of every disk's cache/ files, one at a time. */
 static DEFINE_MUTEX(sbull_cache_mutex);
 
 /**
- * struct sbull_cache_block - a logical block not yet durable
+ * struct sbull_cache_line - a line of the store with blocks not yet durable
  * @hash: in the cache's @hash
  * @node: on the cache's @dirty, oldest first, or on @free
- * @block: its number, in logical blocks
- * @write: the number of the last write into it
+ * @line: its number: its first byte in the store, >> SBULL_CACHE_LINE_SHIFT
+ * @mask: which of its logical blocks are not yet durable, whose durable
+ *	contents its slot holds
  */
-struct sbull_cache_block {
+struct sbull_cache_line {
 	struct hlist_node hash;
 	struct list_head node;
-	sector_t block;
-	u64 write;
+	sector_t line;
+	unsigned long mask;
 };
 
 static const char * const sbull_cut_names[] = {
@@ -87,16 +89,28 @@ int sbull_check_cache_kb(const char *where, unsigned long kb,
 	return 0;
 }
 
+/* Block @j of line @l: its durable contents in @l's slot. */
 static u8 *sbull_cache_slot(struct sbull_cache *c,
-			    const struct sbull_cache_block *b)
+			    const struct sbull_cache_line *l, unsigned int j)
 {
-	return c->slots + ((size_t)(b - c->blocks) << c->block_shift);
+	return c->slots + ((size_t)(l - c->lines) << SBULL_CACHE_LINE_SHIFT) +
+	       ((size_t)j << c->block_shift);
 }
 
-static u8 *sbull_cache_store(struct sbull_dev *dev, u8 *store,
-			     sector_t block)
+/* Block @j of line @l in @store (the disk's, or a copy's). */
+static u8 *sbull_cache_store(struct sbull_cache *c, u8 *store,
+			     const struct sbull_cache_line *l, unsigned int j)
 {
-	return store + ((size_t)block << dev->cache->block_shift);
+	return store + ((size_t)l->line << SBULL_CACHE_LINE_SHIFT) +
+	       ((size_t)j << c->block_shift);
+}
+
+/* The number of the last write into block @j of line @l. */
+static u64 *sbull_cache_write_nr(struct sbull_cache *c,
+				 const struct sbull_cache_line *l,
+				 unsigned int j)
+{
+	return &c->write_nr[(size_t)(l - c->lines) * c->line_blocks + j];
 }
 
 /**
@@ -115,7 +129,7 @@ int sbull_cache_setup(struct sbull_dev *dev, unsigned int kb,
 		      const char *where)
 {
 	unsigned int shift = ilog2(sbull_block_size(dev));
-	unsigned long slots = ((unsigned long)kb << 10) >> shift;
+	unsigned long lines = DIV_ROUND_UP(dev->size, 1UL << SBULL_CACHE_LINE_SHIFT);
 	struct sbull_cache *c;
 	unsigned int i;
 
@@ -128,24 +142,30 @@ int sbull_cache_setup(struct sbull_dev *dev, unsigned int kb,
 	INIT_LIST_HEAD(&c->free);
 	INIT_LIST_HEAD(&c->dirty);
 	c->block_shift = shift;
-	c->nr_slots = clamp(slots, 1UL, (unsigned long)(dev->size >> shift));
+	c->line_blocks = 1U << (SBULL_CACHE_LINE_SHIFT - shift);
+	/* kb is at least 4: one line. */
+	c->nr_slots = min_t(unsigned long,
+			    kb >> (SBULL_CACHE_LINE_SHIFT - 10), lines);
 	/* At least two buckets: hash_64() of 0 bits would shift by 64. */
 	c->hash_bits = max_t(unsigned int, 1, order_base_2(c->nr_slots));
-	c->blocks = kvcalloc(c->nr_slots, sizeof(*c->blocks),
-			     GFP_KERNEL | __GFP_NOWARN);
+	c->lines = kvcalloc(c->nr_slots, sizeof(*c->lines),
+			    GFP_KERNEL | __GFP_NOWARN);
+	c->write_nr = kvcalloc((size_t)c->nr_slots * c->line_blocks,
+			       sizeof(*c->write_nr), GFP_KERNEL | __GFP_NOWARN);
 	c->hash = kvcalloc(1UL << c->hash_bits, sizeof(*c->hash),
 			   GFP_KERNEL | __GFP_NOWARN);
-	c->slots = __vmalloc((size_t)c->nr_slots << shift,
+	c->slots = __vmalloc((size_t)c->nr_slots << SBULL_CACHE_LINE_SHIFT,
 			     GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
-	if (!c->blocks || !c->hash || !c->slots) {
+	if (!c->lines || !c->write_nr || !c->hash || !c->slots) {
 		vfree(c->slots);
 		kvfree(c->hash);
-		kvfree(c->blocks);
+		kvfree(c->write_nr);
+		kvfree(c->lines);
 		kfree(c);
 		goto nomem;
 	}
 	for (i = 0; i < c->nr_slots; i++)
-		list_add_tail(&c->blocks[i].node, &c->free);
+		list_add_tail(&c->lines[i].node, &c->free);
 	dev->cache = c;
 	return sbull_set_write_cache(dev->disk, true);
 
@@ -167,126 +187,167 @@ void sbull_cache_free(struct sbull_dev *dev)
 		return;
 	vfree(c->slots);
 	kvfree(c->hash);
-	kvfree(c->blocks);
+	kvfree(c->write_nr);
+	kvfree(c->lines);
 	kfree(c);
 	dev->cache = NULL;
 }
 
-static struct sbull_cache_block *sbull_cache_find(struct sbull_cache *c,
-						  sector_t block)
+static struct sbull_cache_line *sbull_cache_find(struct sbull_cache *c,
+						 sector_t line)
 {
-	struct sbull_cache_block *b;
+	struct sbull_cache_line *l;
 
-	hlist_for_each_entry(b, &c->hash[hash_64(block, c->hash_bits)], hash)
-		if (b->block == block)
-			return b;
+	hlist_for_each_entry(l, &c->hash[hash_64(line, c->hash_bits)], hash)
+		if (l->line == line)
+			return l;
 	return NULL;
 }
 
 /*
- * Block @b is durable: its slot is free again. Under @lock. Once nothing
+ * Blocks @mask of line @l are durable; the line is free again once none
+ * is left. Under @lock; returns how many were not durable. Once nothing
  * is at risk, writes are numbered from 0 again: a seed gives the same
  * state after the same writes since the cache was last empty, whatever
  * came before.
  */
-static void __sbull_cache_drop(struct sbull_cache *c,
-			       struct sbull_cache_block *b)
+static unsigned int __sbull_cache_clear(struct sbull_cache *c,
+					struct sbull_cache_line *l,
+					unsigned long mask)
 {
-	hlist_del(&b->hash);
-	list_move(&b->node, &c->free);
-	if (!--c->nr_dirty)
+	unsigned int n = hweight_long(l->mask & mask);
+
+	l->mask &= ~mask;
+	c->nr_dirty -= n;
+	if (!l->mask) {
+		hlist_del(&l->hash);
+		list_move(&l->node, &c->free);
+		c->nr_used--;
+	}
+	if (!c->nr_dirty)
 		c->next_write = 0;
+	return n;
 }
 
 /* Everything is durable. Under @lock; returns how many blocks became so. */
 static unsigned int __sbull_cache_drop_all(struct sbull_cache *c)
 {
-	struct sbull_cache_block *b, *next;
-	unsigned int n = c->nr_dirty;
+	struct sbull_cache_line *l, *next;
+	unsigned int n = 0;
 
-	list_for_each_entry_safe(b, next, &c->dirty, node)
-		__sbull_cache_drop(c, b);
+	list_for_each_entry_safe(l, next, &c->dirty, node)
+		n += __sbull_cache_clear(c, l, ULONG_MAX);
 	return n;
 }
 
+/* The blocks of line @line that [@first, @last] (in blocks) covers. */
+static unsigned long sbull_cache_mask(struct sbull_cache *c, sector_t line,
+				      sector_t first, sector_t last)
+{
+	sector_t base = line * c->line_blocks;
+	unsigned int lo = first > base ? first - base : 0;
+	unsigned int hi = min_t(sector_t, last - base, c->line_blocks - 1);
+
+	return GENMASK(hi, lo);
+}
+
 /*
- * Blocks [@first, @last], at most SBULL_CACHE_BATCH, are durable: by
- * whichever walk is shorter, the range's blocks or the cache's. Under
- * @lock; returns how many were not.
+ * Blocks [@first, @last], in at most SBULL_CACHE_BATCH lines, are
+ * durable: by whichever walk is shorter, the range's lines or the
+ * cache's. Under @lock; returns how many were not.
  */
 static unsigned int __sbull_cache_drop_range(struct sbull_cache *c,
 					     sector_t first, sector_t last)
 {
-	struct sbull_cache_block *b, *next;
-	unsigned int n = 0;
-	sector_t i;
+	unsigned int lshift = ilog2(c->line_blocks), n = 0;
+	sector_t line, lfirst = first >> lshift, llast = last >> lshift;
+	struct sbull_cache_line *l, *next;
 
-	if (last - first >= c->nr_dirty) {
-		list_for_each_entry_safe(b, next, &c->dirty, node) {
-			if (b->block >= first && b->block <= last) {
-				__sbull_cache_drop(c, b);
-				n++;
-			}
-		}
+	if (llast - lfirst >= c->nr_used) {
+		list_for_each_entry_safe(l, next, &c->dirty, node)
+			if (l->line >= lfirst && l->line <= llast)
+				n += __sbull_cache_clear(c, l,
+					sbull_cache_mask(c, l->line, first, last));
 		return n;
 	}
-	for (i = first; i <= last; i++) {
-		b = sbull_cache_find(c, i);
-		if (b) {
-			__sbull_cache_drop(c, b);
-			n++;
-		}
+	for (line = lfirst; line <= llast; line++) {
+		l = sbull_cache_find(c, line);
+		if (l)
+			n += __sbull_cache_clear(c, l,
+					sbull_cache_mask(c, line, first, last));
 	}
 	return n;
 }
 
 /*
- * Blocks [@first, @last], at most SBULL_CACHE_BATCH, are about to change
- * by write number @write: keep the durable contents of those not cached
- * yet, in slots made free, if need be, by making the oldest blocks
- * durable (a write larger than the cache destages its own first blocks,
+ * Blocks @mask of line @line are about to change by write number @write:
+ * keep the durable contents of those not cached yet, a run of blocks at a
+ * time, in a line made free, if need be, by making the oldest line
+ * durable (a write larger than the cache destages its own first lines,
  * as a drive may). Under @lock.
+ */
+static void __sbull_cache_write_line(struct sbull_dev *dev, u64 write,
+				     sector_t line, unsigned long mask)
+{
+	struct sbull_cache *c = dev->cache;
+	struct sbull_cache_line *l = sbull_cache_find(c, line);
+	unsigned long fresh;
+	unsigned int j, n;
+
+	if (!l) {
+		if (list_empty(&c->free)) {
+			l = list_first_entry(&c->dirty, struct sbull_cache_line,
+					     node);
+			n = __sbull_cache_clear(c, l, ULONG_MAX);
+			c->destaged += n;
+			trace_sbull_cache_durable(dev->disk,
+						  SBULL_DURABLE_DESTAGE, n);
+		}
+		l = list_first_entry(&c->free, struct sbull_cache_line, node);
+		l->line = line;
+		hlist_add_head(&l->hash, &c->hash[hash_64(line, c->hash_bits)]);
+		list_move_tail(&l->node, &c->dirty);
+		c->nr_used++;
+	}
+	fresh = mask & ~l->mask;
+	c->nr_dirty += hweight_long(fresh);
+	l->mask |= mask;
+	while (fresh) {
+		j = __ffs(fresh);
+		n = ffz(fresh >> j);
+		memcpy(sbull_cache_slot(c, l, j),
+		       sbull_cache_store(c, dev->data, l, j),
+		       (size_t)n << c->block_shift);
+		fresh &= ~GENMASK(j + n - 1, j);
+	}
+	for_each_set_bit(j, &mask, c->line_blocks)
+		*sbull_cache_write_nr(c, l, j) = write;
+}
+
+/*
+ * Blocks [@first, @last], in at most SBULL_CACHE_BATCH lines, are about
+ * to change by write number @write: a line at a time. Under @lock.
  */
 static void __sbull_cache_write(struct sbull_dev *dev, u64 write,
 				sector_t first, sector_t last)
 {
 	struct sbull_cache *c = dev->cache;
-	unsigned int destaged = 0;
-	struct sbull_cache_block *b;
-	sector_t i;
+	unsigned int lshift = ilog2(c->line_blocks);
+	sector_t line, end;
 
-	for (i = first; i <= last; i++) {
-		b = sbull_cache_find(c, i);
-		if (b) {
-			b->write = write;
-			continue;
-		}
-		if (list_empty(&c->free)) {
-			b = list_first_entry(&c->dirty,
-					     struct sbull_cache_block, node);
-			__sbull_cache_drop(c, b);
-			destaged++;
-		}
-		b = list_first_entry(&c->free, struct sbull_cache_block, node);
-		b->block = i;
-		b->write = write;
-		memcpy(sbull_cache_slot(c, b), sbull_cache_store(dev, dev->data, i),
-		       1U << c->block_shift);
-		hlist_add_head(&b->hash, &c->hash[hash_64(i, c->hash_bits)]);
-		list_move_tail(&b->node, &c->dirty);
-		c->nr_dirty++;
-	}
-	if (destaged) {
-		c->destaged += destaged;
-		trace_sbull_cache_durable(dev->disk, SBULL_DURABLE_DESTAGE,
-					  destaged);
+	for (; first <= last; first = end + 1) {
+		line = first >> lshift;
+		end = min(last, ((line + 1) << lshift) - 1);
+		__sbull_cache_write_line(dev, write, line,
+					 sbull_cache_mask(c, line, first, end));
 	}
 }
 
 /*
- * Blocks [@first, @last], at most SBULL_CACHE_BATCH, of a FUA write (or a
- * discard or write-zeroes, written through) are durable once it is done:
- * before any cut, which the queue's freeze keeps out. Under @lock.
+ * Blocks [@first, @last], in at most SBULL_CACHE_BATCH lines, of a FUA
+ * write (or a discard or write-zeroes, written through) are durable once
+ * it is done: before any cut, which the queue's freeze keeps out. Under
+ * @lock.
  */
 static void __sbull_cache_fua(struct sbull_dev *dev, sector_t first,
 			      sector_t last)
@@ -313,7 +374,7 @@ static void __sbull_cache_fua(struct sbull_dev *dev, sector_t first,
  * write: bio mode sees both) makes every cached block durable; then a
  * FUA write, a discard or a write-zeroes makes its own blocks durable,
  * and any other write caches its blocks. The lock is taken a batch of
- * blocks at a time: each block's check and copy are atomic, which is all
+ * lines at a time: each block's check and copy are atomic, which is all
  * a write needs, as the commands keep out with the queue's freeze.
  *
  * Context: any context.
@@ -351,7 +412,9 @@ void sbull_cache_io(struct sbull_dev *dev, blk_opf_t opf, sector_t sector,
 		c->fua += op == REQ_OP_WRITE;
 	}
 	for (;;) {
-		end = min_t(sector_t, last, first + SBULL_CACHE_BATCH - 1);
+		end = min_t(sector_t, last,
+			    round_down(first, c->line_blocks) +
+			    SBULL_CACHE_BATCH * c->line_blocks - 1);
 		if (cache)
 			__sbull_cache_write(dev, write, first, end);
 		else
@@ -367,20 +430,20 @@ out:
 }
 
 /*
- * Does the cut lose block @b? All: yes. Random: the seed decides per
- * write, so a write is kept or lost whole (a block follows its last
- * write). Torn: per block and write.
+ * Does the cut lose block @block, last written by write number @write?
+ * All: yes. Random: the seed decides per write, so a write is kept or
+ * lost whole (a block follows its last write). Torn: per block and write.
  */
-static bool sbull_cache_loses(const struct sbull_cache_block *b,
+static bool sbull_cache_loses(u64 write, sector_t block,
 			      enum sbull_cut_policy policy, u64 seed)
 {
 	siphash_key_t key = { { seed, ~seed } };
 
 	switch (policy) {
 	case SBULL_CUT_RANDOM:
-		return siphash_2u64(b->write, 0, &key) & 1;
+		return siphash_2u64(write, 0, &key) & 1;
 	case SBULL_CUT_TORN:
-		return siphash_2u64(b->write, b->block + 1, &key) & 1;
+		return siphash_2u64(write, block + 1, &key) & 1;
 	default:
 		return true;
 	}
@@ -395,14 +458,18 @@ static unsigned int sbull_cache_apply(struct sbull_dev *dev, u8 *store,
 				      enum sbull_cut_policy policy, u64 seed)
 {
 	struct sbull_cache *c = dev->cache;
-	struct sbull_cache_block *b;
-	unsigned int lost = 0;
+	struct sbull_cache_line *l;
+	unsigned int lost = 0, j;
 
 	lockdep_assert_held(&sbull_cache_mutex);
-	list_for_each_entry(b, &c->dirty, node) {
-		if (sbull_cache_loses(b, policy, seed)) {
-			memcpy(sbull_cache_store(dev, store, b->block),
-			       sbull_cache_slot(c, b), 1U << c->block_shift);
+	list_for_each_entry(l, &c->dirty, node) {
+		for_each_set_bit(j, &l->mask, c->line_blocks) {
+			if (!sbull_cache_loses(*sbull_cache_write_nr(c, l, j),
+					       l->line * c->line_blocks + j,
+					       policy, seed))
+				continue;
+			memcpy(sbull_cache_store(c, store, l, j),
+			       sbull_cache_slot(c, l, j), 1U << c->block_shift);
 			lost++;
 		}
 		cond_resched();
@@ -651,7 +718,7 @@ static ssize_t size_kb_show(struct device *ddev, struct device_attribute *attr,
 	struct sbull_cache *c = sbull_dev_of(ddev)->cache;
 
 	return sysfs_emit(buf, "%lu\n",
-			  ((unsigned long)c->nr_slots << c->block_shift) >> 10);
+			  ((unsigned long)c->nr_slots << SBULL_CACHE_LINE_SHIFT) >> 10);
 }
 
 static DEVICE_ATTR_RO(size_kb);

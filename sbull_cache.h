@@ -6,10 +6,12 @@
  * A write lands in the store, readable at once, but is not yet durable
  * until a flush, or FUA on the write itself, makes it so. The cache keeps
  * what a cut must undo, not what was written: the durable contents of each
- * logical block written since it was last made durable, in a slot of its
- * own, taken from a pool allocated with the disk. A write into a block
- * already in the cache copies nothing more. When the pool is full, the
- * oldest block is made durable (destaged), as a drive destages.
+ * logical block written since it was last made durable, in a cache line
+ * of 4 KiB (a page, as a drive's cache has lines larger than a sector),
+ * taken from a pool allocated with the disk. A 4 KiB write costs one look
+ * up and one copy whatever the block size; a write into a block already
+ * in the cache copies nothing more. When the pool is full, the oldest line
+ * is made durable (destaged), as a drive destages.
  *
  * A cut puts back the durable contents of the blocks it loses, chosen by
  * a policy: all of them; whole writes at random; or blocks at random (a
@@ -55,21 +57,28 @@ enum sbull_durable_why {
 	SBULL_DURABLE_DESTAGE,
 };
 
-struct sbull_cache_block;
+/* A cache line: 4 KiB of the store, a whole number of logical blocks. */
+#define SBULL_CACHE_LINE_SHIFT	12
+
+struct sbull_cache_line;
 
 /**
  * struct sbull_cache - the blocks of a disk not yet durable
  * @lock: guards everything below but the counters' reads; taken with
  *	interrupts off, as a request path may run in any context
- * @block_shift: log2 of the logical block size: the unit of the cache
- * @nr_slots: blocks the cache holds at most (cache_kb)
- * @blocks: one per slot
- * @slots: the durable contents, @nr_slots blocks
- * @free: blocks not in use
- * @dirty: blocks not yet durable, oldest first
- * @hash: @dirty by block number
+ * @block_shift: log2 of the logical block size: the unit a cut keeps or
+ *	loses
+ * @line_blocks: logical blocks per line
+ * @nr_slots: lines the cache holds at most (cache_kb / 4)
+ * @lines: one per slot
+ * @slots: the durable contents, @nr_slots lines
+ * @write_nr: per block of each slot, the number of the last write into it
+ * @free: lines not in use
+ * @dirty: lines in use, oldest first
+ * @hash: @dirty by line number
  * @hash_bits: log2 of @hash's size
- * @nr_dirty: blocks on @dirty
+ * @nr_used: lines on @dirty
+ * @nr_dirty: blocks not yet durable, in those lines
  * @next_write: the number the next write caching a block gets
  * @off: a cut took the power: every I/O fails until "on"
  * @ignore_flush: a fault for tests: flushes end with nothing made durable
@@ -84,13 +93,16 @@ struct sbull_cache_block;
 struct sbull_cache {
 	spinlock_t lock;		/* irqs off: see above */
 	unsigned int block_shift;
+	unsigned int line_blocks;
 	unsigned int nr_slots;
-	struct sbull_cache_block *blocks;
+	struct sbull_cache_line *lines;
 	u8 *slots;
+	u64 *write_nr;
 	struct list_head free;
 	struct list_head dirty;
 	struct hlist_head *hash;
 	unsigned int hash_bits;
+	unsigned int nr_used;
 	unsigned int nr_dirty;
 	u64 next_write;
 	bool off;

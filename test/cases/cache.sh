@@ -5,7 +5,9 @@
 #   risk until an fsync (a flush) makes it durable; an O_DSYNC write is
 #   FUA (then flushed, as O_DSYNC on a block device is); a cut ("all")
 #   keeps what was made durable, loses a write made after, fails every
-#   I/O until "on", and counts what it lost.
+#   I/O until "on", and counts what it lost. A cache line (4 KiB) written
+#   in parts, then a block of it zeroed (written through), comes back
+#   after a cut as it was durable, block by block.
 # - bound: 2 MiB written into the 1 MiB cache without a flush: the oldest
 #   MiB is destaged (durable), so a cut keeps it and loses the newer one.
 # - seeds: 64 writes of 4 KiB at risk; crash_to copies to a second disk
@@ -84,6 +86,29 @@ durable)
 	[ "$(cat "$cache/lost")" -ge 8 ] || fail "lost is $(cat "$cache/lost") blocks, expected 8 at least"
 	expect at_risk_kb 0
 	echo "# flushed and FUA writes kept, the other lost: $(cat "$cache/lost") blocks"
+	# One 4 KiB line of 512-byte blocks, written in parts over durable
+	# contents h: 1 KiB at 1 KiB (blocks 2-3 saved), the whole line
+	# (blocks 0-1 and 4-7 saved, 2-3 not again), block 5 zeroed (written
+	# through: durable, no longer at risk). A cut gives h back but block 5.
+	line=262144
+	head -c 4096 /dev/urandom >/tmp/h
+	head -c 4096 /dev/urandom >/tmp/f
+	write_at /tmp/h "$line"
+	fsync_disk
+	dd if=/tmp/f of=/dev/sbulla bs=512 skip=2 seek=$((line / 512 + 2)) count=2 \
+		oflag=direct status=none || fail "write of 1 KiB into the line"
+	expect at_risk_kb 1
+	write_at /tmp/f "$line"
+	expect at_risk_kb 4
+	blkdiscard -z -o $((line + 2560)) -l 512 /dev/sbulla || fail "zero block 5"
+	expect at_risk_kb 3
+	cp /tmp/h /tmp/hz
+	dd if=/dev/zero of=/tmp/hz bs=512 seek=5 count=1 conv=notrunc status=none
+	echo cut >"$cache/power" || fail "cut"
+	echo on >"$cache/power" || fail "on"
+	holds /tmp/hz "$line" ||
+		fail "the line after the cut is not its durable contents with block 5 zeroed"
+	echo "# a line written in parts came back as it was durable, block by block"
 	unload_sbull
 	;;
 bound)
