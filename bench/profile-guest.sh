@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where the time goes: a system-wide perf profile (cpu-clock samples, as
 # TCG has no hardware counters) of 4k random reads on a filled device and
-# of first-touch 4k random writes, for sbull in each mode and for brd.
+# of first-touch 4k random writes, for sbull in each mode and for brd;
+# and of 4k random writes on sbull mq without and with a write cache.
 # Only fio's own samples count: it submits and, with a RAM disk, completes
 # every I/O in its own context.
 # Writes profile-<device>-<workload>.txt (the share of each module and the
@@ -31,9 +32,23 @@ profile() {
 	} >"$report"
 }
 
-for name in sbull-bio sbull-mq sbull-simple brd; do
-	dev=$(setup "$name")
-	profile randwrite-4k-first:libaio:32:1 "$name-first-touch"
-	profile randread-4k:libaio:32:1 "$name-randread"
-	teardown "$name"
-done
+# SBULL_PROFILES: which sets ("modes cache", the default).
+profiles=${SBULL_PROFILES:-modes cache}
+if [[ " $profiles " == *" modes "* ]]; then
+	for name in sbull-bio sbull-mq sbull-simple brd; do
+		dev=$(setup "$name")
+		profile randwrite-4k-first:libaio:32:1 "$name-first-touch"
+		profile randread-4k:libaio:32:1 "$name-randread"
+		teardown "$name"
+	done
+fi
+# The write cache's cost: 4k random writes on a filled device, without
+# and with one.
+if [[ " $profiles " == *" cache "* ]]; then
+	for name in sbull-mq sbull-mq-cache; do
+		dev=$(setup "$name")
+		fill "$dev"
+		profile randwrite-4k:libaio:32:1 "$name-randwrite"
+		teardown "$name"
+	done
+fi
