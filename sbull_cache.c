@@ -105,12 +105,11 @@ static u8 *sbull_cache_store(struct sbull_cache *c, u8 *store,
 	       ((size_t)j << c->block_shift);
 }
 
-/* The number of the last write into block @j of line @l. */
+/* The numbers of the last writes into the blocks of line @l. */
 static u64 *sbull_cache_write_nr(struct sbull_cache *c,
-				 const struct sbull_cache_line *l,
-				 unsigned int j)
+				 const struct sbull_cache_line *l)
 {
-	return &c->write_nr[(size_t)(l - c->lines) * c->line_blocks + j];
+	return &c->write_nr[(size_t)(l - c->lines) * c->line_blocks];
 }
 
 /**
@@ -293,6 +292,7 @@ static void __sbull_cache_write_line(struct sbull_dev *dev, u64 write,
 	struct sbull_cache_line *l = sbull_cache_find(c, line);
 	unsigned long fresh;
 	unsigned int j, n;
+	u64 *nr;
 
 	if (!l) {
 		if (list_empty(&c->free)) {
@@ -320,8 +320,9 @@ static void __sbull_cache_write_line(struct sbull_dev *dev, u64 write,
 		       (size_t)n << c->block_shift);
 		fresh &= ~GENMASK(j + n - 1, j);
 	}
+	nr = sbull_cache_write_nr(c, l);
 	for_each_set_bit(j, &mask, c->line_blocks)
-		*sbull_cache_write_nr(c, l, j) = write;
+		nr[j] = write;
 }
 
 /*
@@ -460,11 +461,13 @@ static unsigned int sbull_cache_apply(struct sbull_dev *dev, u8 *store,
 	struct sbull_cache *c = dev->cache;
 	struct sbull_cache_line *l;
 	unsigned int lost = 0, j;
+	u64 *nr;
 
 	lockdep_assert_held(&sbull_cache_mutex);
 	list_for_each_entry(l, &c->dirty, node) {
+		nr = sbull_cache_write_nr(c, l);
 		for_each_set_bit(j, &l->mask, c->line_blocks) {
-			if (!sbull_cache_loses(*sbull_cache_write_nr(c, l, j),
+			if (!sbull_cache_loses(nr[j],
 					       l->line * c->line_blocks + j,
 					       policy, seed))
 				continue;
