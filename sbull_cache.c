@@ -134,6 +134,9 @@ int sbull_cache_setup(struct sbull_dev *dev, unsigned int kb,
 
 	if (!kb)
 		return 0;
+	/* A line is a whole number of blocks (hardsect_size <= 4096). */
+	if (WARN_ON_ONCE(shift > SBULL_CACHE_LINE_SHIFT))
+		return -EINVAL;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		goto nomem;
@@ -205,10 +208,7 @@ static struct sbull_cache_line *sbull_cache_find(struct sbull_cache *c,
 
 /*
  * Blocks @mask of line @l are durable; the line is free again once none
- * is left. Under @lock; returns how many were not durable. Once nothing
- * is at risk, writes are numbered from 0 again: a seed gives the same
- * state after the same writes since the cache was last empty, whatever
- * came before.
+ * is left. Under @lock; returns how many were not durable.
  */
 static unsigned int __sbull_cache_clear(struct sbull_cache *c,
 					struct sbull_cache_line *l,
@@ -223,8 +223,6 @@ static unsigned int __sbull_cache_clear(struct sbull_cache *c,
 		list_move(&l->node, &c->free);
 		c->nr_used--;
 	}
-	if (!c->nr_dirty)
-		c->next_write = 0;
 	return n;
 }
 
@@ -283,25 +281,22 @@ static unsigned int __sbull_cache_drop_range(struct sbull_cache *c,
  * keep the durable contents of those not cached yet, a run of blocks at a
  * time, in a line made free, if need be, by making the oldest line
  * durable (a write larger than the cache destages its own first lines,
- * as a drive may). Under @lock.
+ * as a drive may). Under @lock; returns how many blocks it destaged.
  */
-static void __sbull_cache_write_line(struct sbull_dev *dev, u64 write,
-				     sector_t line, unsigned long mask)
+static unsigned int __sbull_cache_write_line(struct sbull_dev *dev, u64 write,
+					     sector_t line, unsigned long mask)
 {
 	struct sbull_cache *c = dev->cache;
 	struct sbull_cache_line *l = sbull_cache_find(c, line);
+	unsigned int j, n, destaged = 0;
 	unsigned long fresh;
-	unsigned int j, n;
 	u64 *nr;
 
 	if (!l) {
 		if (list_empty(&c->free)) {
 			l = list_first_entry(&c->dirty, struct sbull_cache_line,
 					     node);
-			n = __sbull_cache_clear(c, l, ULONG_MAX);
-			c->destaged += n;
-			trace_sbull_cache_durable(dev->disk,
-						  SBULL_DURABLE_DESTAGE, n);
+			destaged = __sbull_cache_clear(c, l, ULONG_MAX);
 		}
 		l = list_first_entry(&c->free, struct sbull_cache_line, node);
 		l->line = line;
@@ -323,6 +318,7 @@ static void __sbull_cache_write_line(struct sbull_dev *dev, u64 write,
 	nr = sbull_cache_write_nr(c, l);
 	for_each_set_bit(j, &mask, c->line_blocks)
 		nr[j] = write;
+	return destaged;
 }
 
 /*
@@ -333,14 +329,19 @@ static void __sbull_cache_write(struct sbull_dev *dev, u64 write,
 				sector_t first, sector_t last)
 {
 	struct sbull_cache *c = dev->cache;
-	unsigned int lshift = ilog2(c->line_blocks);
+	unsigned int lshift = ilog2(c->line_blocks), destaged = 0;
 	sector_t line, end;
 
 	for (; first <= last; first = end + 1) {
 		line = first >> lshift;
 		end = min(last, ((line + 1) << lshift) - 1);
-		__sbull_cache_write_line(dev, write, line,
-					 sbull_cache_mask(c, line, first, end));
+		destaged += __sbull_cache_write_line(dev, write, line,
+				sbull_cache_mask(c, line, first, end));
+	}
+	if (destaged) {
+		c->destaged += destaged;
+		trace_sbull_cache_durable(dev->disk, SBULL_DURABLE_DESTAGE,
+					  destaged);
 	}
 }
 
@@ -407,7 +408,16 @@ void sbull_cache_io(struct sbull_dev *dev, blk_opf_t opf, sector_t sector,
 	if (!nr_sectors || op == REQ_OP_FLUSH)
 		goto out;
 	if (cache) {
+		/*
+		 * Numbered from 0 again once nothing is at risk and no write
+		 * is between two of its batches: a seed then gives the same
+		 * state after the same writes since the cache was last empty,
+		 * and no two writes at risk share a number.
+		 */
+		if (!c->nr_dirty && !c->nr_writing)
+			c->next_write = 0;
 		write = c->next_write++;
+		c->nr_writing++;
 		c->writes++;
 	} else {
 		c->fua += op == REQ_OP_WRITE;
@@ -426,6 +436,8 @@ void sbull_cache_io(struct sbull_dev *dev, blk_opf_t opf, sector_t sector,
 		spin_unlock_irqrestore(&c->lock, flags);
 		spin_lock_irqsave(&c->lock, flags);
 	}
+	if (cache)
+		c->nr_writing--;
 out:
 	spin_unlock_irqrestore(&c->lock, flags);
 }

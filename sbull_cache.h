@@ -8,9 +8,10 @@
  * what a cut must undo, not what was written: the durable contents of each
  * logical block written since it was last made durable, in a cache line
  * of 4 KiB (a page, as a drive's cache has lines larger than a sector),
- * taken from a pool allocated with the disk. A 4 KiB write costs one look
- * up and one copy whatever the block size; a write into a block already
- * in the cache copies nothing more. When the pool is full, the oldest line
+ * taken from a pool allocated with the disk. An aligned 4 KiB write into
+ * a line with nothing at risk costs one look-up and one copy, whatever the
+ * block size; a write into a block already in the cache copies nothing
+ * more. When the pool is full, the oldest line
  * is made durable (destaged), as a drive destages.
  *
  * A cut puts back the durable contents of the blocks it loses, chosen by
@@ -69,7 +70,8 @@ struct sbull_cache_line;
  * @block_shift: log2 of the logical block size: the unit a cut keeps or
  *	loses
  * @line_blocks: logical blocks per line
- * @nr_slots: lines the cache holds at most (cache_kb / 4)
+ * @nr_slots: lines the cache holds at most (cache_kb / 4, at most the
+ *	store's lines)
  * @lines: one per slot
  * @slots: the durable contents, @nr_slots lines
  * @write_nr: per block of each slot, the number of the last write into it
@@ -80,6 +82,7 @@ struct sbull_cache_line;
  * @nr_used: lines on @dirty
  * @nr_dirty: blocks not yet durable, in those lines
  * @next_write: the number the next write caching a block gets
+ * @nr_writing: writes numbered and not yet done, between two batches
  * @off: a cut took the power: every I/O fails until "on"
  * @ignore_flush: a fault for tests: flushes end with nothing made durable
  * @writes: writes that cached a block
@@ -105,6 +108,7 @@ struct sbull_cache {
 	unsigned int nr_used;
 	unsigned int nr_dirty;
 	u64 next_write;
+	unsigned int nr_writing;
 	bool off;
 	bool ignore_flush;
 	u64 writes;

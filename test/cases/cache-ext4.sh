@@ -61,7 +61,9 @@ head -c 12K /dev/urandom >/tmp/f1.new
 dd if=/tmp/f1.new of="$SBULL_MNT/f1" bs=12k count=1 oflag=direct conv=notrunc \
 	status=none || fail "overwrite f1"
 echo "# $(cat "$cache/at_risk_kb") KiB at risk after the files and the unsynced write"
-# Blocks made durable so far: none may be during the states.
+# Blocks made durable so far: none may be during the states (which take
+# about a minute here, well within commit=600's 10 minutes: no journal
+# commit flushes meanwhile).
 made_durable() {
 	echo $(($(cat "$cache/durable") + $(cat "$cache/destaged")))
 }

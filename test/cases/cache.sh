@@ -13,7 +13,8 @@
 # - seeds: 64 writes of 4 KiB at risk; crash_to copies to a second disk
 #   the state a seed leaves: the same seed twice gives the same bytes, and
 #   a cut of the disk itself with it too; another seed another state;
-#   "random" keeps or loses each write whole, "torn" some in part.
+#   "random" keeps or loses each write whole, "torn" some in part; two
+#   writes into one line of a one-line cache are kept apart by some seed.
 # - bad: a bad cache_kb fails the load with one line; a bad cut, fault or
 #   crash_to (to the disk itself, to no block device, to a disk with
 #   legs) is refused with one line, the disk untouched; so is a leg added
@@ -95,7 +96,7 @@ durable)
 	head -c 4096 /dev/urandom >/tmp/f
 	write_at /tmp/h "$line"
 	fsync_disk
-	dd if=/tmp/f of=/dev/sbulla bs=512 skip=2 seek=$((line / 512 + 2)) count=2 \
+	dd if=/tmp/f of=/dev/sbulla bs=1k skip=1 seek=$((line / 1024 + 1)) count=1 \
 		oflag=direct status=none || fail "write of 1 KiB into the line"
 	expect at_risk_kb 1
 	write_at /tmp/f "$line"
@@ -206,6 +207,29 @@ seeds)
 	[ "$(checksum_range /dev/sbulla 0 $((8 << 20)))" = "$s42" ] ||
 		fail "the cut with random 42 left another state than crash_to showed"
 	echo "# the cut with seed 42 left the state crash_to showed, byte for byte"
+	unload_sbull
+	# A one-line cache: write A (6 KiB: line 0, then the first half of
+	# line 1, which destages line 0) and write B (line 1's second half)
+	# are two writes, each kept or lost whole: some seed keeps one half of
+	# the line and loses the other.
+	load_sbull request_mode="$mode" ndevices=2 nsectors=64 cache_kb=4
+	wait_for_dev /dev/sbullb
+	head -c 8K /dev/urandom >/tmp/ab
+	dd if=/tmp/ab of=/dev/sbulla bs=6k count=1 oflag=direct status=none || fail "write A"
+	dd if=/tmp/ab of=/dev/sbulla bs=2k skip=3 seek=3 count=1 oflag=direct status=none ||
+		fail "write B"
+	expect at_risk_kb 4
+	apart=0
+	for s in $(seq 16); do
+		echo "/dev/sbullb random $s" >"$cache/crash_to" || fail "crash_to random $s"
+		a=0 b=0
+		! cmp -s -i 4096:4096 -n 2048 /tmp/ab /dev/sbullb || a=1
+		! cmp -s -i 6144:6144 -n 2048 /tmp/ab /dev/sbullb || b=1
+		[ "$a" = "$b" ] || apart=$((apart + 1))
+	done
+	echo "# two writes into one line: kept apart by $apart seeds of 16"
+	[ "$apart" -gt 0 ] ||
+		fail "in 16 seeds the two writes into one line were never kept apart: one write number for both"
 	unload_sbull
 	;;
 bad)
