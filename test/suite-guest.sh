@@ -82,6 +82,7 @@ run_case configfs
 if [ "${SBULL_ONCE:-1}" = 1 ]; then
 	run_case configfs-churn
 	run_case sbullctl
+	run_case sbullctl-apply
 fi
 first=first
 for mode in ${SBULL_MODES:-bio mq simple}; do
