@@ -42,8 +42,11 @@
  * 12  sbull_cache.lock           spin irq  a write cache's lines and
  *                                          slots, as the request paths
  *                                          change them, its power
+ * 13  sbull_refill.lock          spin irq  the regions read back from a
+ *                                          leg after the load, the reads
+ *                                          in flight, the waiting I/Os
  *
- * 10, 11 and 12 nest in nothing and hold nothing (a crash state takes
+ * 10 to 13 nest in nothing and hold nothing (a crash state takes
  * one disk's 12, drops it, then takes the other's). One exception to
  * the order: a run-time "add" of a disk's first leg takes 5 under 6, to
  * declare the write cache (sbull_mirror_set_nr_legs()). It is safe: with
@@ -51,9 +54,9 @@
  * are ended by it once it has dropped 6, in sbull_wt_end_held(), which
  * takes no mutex.
  *
- * The request paths (->submit_bio, ->queue_rq) take no lock but 10, 11
- * and 12, and those only when injecting, polling or writing to a disk
- * with a write cache: the store is not locked (sbull_xfer.c); the
+ * The request paths (->submit_bio, ->queue_rq) take no lock but 10 to
+ * 13, and those only when injecting, polling, writing to a disk with a
+ * write cache or reading back the store after a load: the store is not locked (sbull_xfer.c); the
  * mirror's hot paths are lock-free counters and bits, each with the
  * barrier pair its file explains (sbull_bitmap.c, sbull_writeback.c).
  * The mirror's issue worker takes 9 once per write (sbull_wt_issue()),
@@ -157,6 +160,7 @@ struct sbull_hwq {
 /**
  * struct sbull_cmd - what blk-mq keeps for sbull in each request (its PDU)
  * @mio: a write that the mirror's legs must have before it ends
+ * @wait: a request waiting for the mirror to read back its part of the store
  * @timer: ends the request after an injected delay
  * @status: how the request ended, for @timer or ->poll()
  * @deadline: a polled request: when ->poll() may end it
@@ -165,6 +169,7 @@ struct sbull_hwq {
  */
 struct sbull_cmd {
 	struct sbull_mirror_io mio;
+	struct sbull_wait wait;
 	struct hrtimer timer;
 	blk_status_t status;
 	u64 deadline;
@@ -266,6 +271,8 @@ struct sbull_bio_io;
 int sbull_end_init(void);
 void sbull_end_exit(void);
 struct sbull_bio_io *sbull_bio_io_alloc(struct bio *bio);
+bool sbull_bio_waits(struct sbull_dev *dev, struct bio *bio);
+bool sbull_rq_waits(struct sbull_dev *dev, struct request *rq);
 void sbull_bio_end(struct sbull_dev *dev, struct bio *bio,
 		   struct sbull_bio_io *bio_io, bool mirrored);
 void sbull_end_request(struct blk_mq_hw_ctx *hctx, struct sbull_dev *dev,

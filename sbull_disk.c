@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sizes.h>
 #include <linux/vmalloc.h>
 #include <linux/wait_bit.h>
 
@@ -25,9 +26,12 @@
 /*
  * The store is allocated when the disk is made. Fail quietly and without
  * the OOM killer when it does not fit: sbull reports the failure itself.
+ * A disk without legs has it zeroed (__GFP_ZERO); a disk with legs most
+ * often reads it back from one, and the time to its first I/O must not
+ * grow with its size: it is zeroed only if no leg holds a store
+ * (sbull_disk_setup()).
  */
-#define SBULL_STORE_GFP	(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | \
-			 __GFP_RETRY_MAYFAIL)
+#define SBULL_STORE_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
 
 const char * const sbull_mode_names[] = {
 	[SBULL_RM_SIMPLE]	= "simple",
@@ -261,6 +265,18 @@ void sbull_disk_free(struct sbull_dev *dev)
 	kfree(dev);
 }
 
+/* Zero the store a MiB at a time: gigabytes would hold the CPU for long. */
+static void sbull_zero_store(struct sbull_dev *dev)
+{
+	size_t pos, n;
+
+	for (pos = 0; pos < dev->size; pos += n) {
+		n = min_t(size_t, dev->size - pos, SZ_1M);
+		memset(dev->data + pos, 0, n);
+		cond_resched();
+	}
+}
+
 /* The store, the counters and a letter; for sbull_disk_setup(). */
 static struct sbull_dev *sbull_alloc_device(const struct sbull_config *cfg,
 					    const char *where)
@@ -273,7 +289,8 @@ static struct sbull_dev *sbull_alloc_device(const struct sbull_config *cfg,
 	dev->size = cfg->size;
 	dev->mode = cfg->mode;
 	dev->inject = cfg->inject;
-	dev->data = __vmalloc(dev->size, SBULL_STORE_GFP);
+	dev->data = __vmalloc(dev->size, SBULL_STORE_GFP |
+			      (cfg->legs ? 0 : __GFP_ZERO));
 	if (!dev->data) {
 		/* @where is "" for the parameters, which give nsectors. */
 		pr_err("%s%s=%llu: cannot allocate the %llu MiB store; accepted: a size that fits in free memory\n",
@@ -307,8 +324,9 @@ out_free_dev:
  *	starts the error lines
  *
  * The store, the counters, the gendisk, the mirror and its legs, opened
- * and checked but not yet read or written: sbull_mirror_restore(),
- * sbull_mirror_start() and sbull_disk_add() follow.
+ * and checked but not yet read or written: sbull_mirror_restore() (which
+ * starts reading the store back), sbull_mirror_start() and
+ * sbull_disk_add() follow.
  *
  * Context: process context.
  * Return: the device, or an ERR_PTR() after one error line.
@@ -353,12 +371,15 @@ struct sbull_dev *sbull_disk_setup(const struct sbull_config *cfg,
 		sbull_disk_free(dev);
 		return ERR_PTR(err);
 	}
+	/* Legs new to sbull: the store is the truth, and empty. */
+	if (cfg->legs && !sbull_mirror_refills(dev))
+		sbull_zero_store(dev);
 	return dev;
 }
 
 /**
  * sbull_disk_add - show a disk that sbull_disk_setup() made
- * @dev: the device, its store restored and its legs started
+ * @dev: the device, its store being read back and its legs started
  *
  * Context: process context.
  * Return: 0 or a negative errno.
@@ -369,12 +390,12 @@ int sbull_disk_add(struct sbull_dev *dev)
 }
 
 /**
- * sbull_disk_create - make a disk, restore its store from its legs, show it
+ * sbull_disk_create - make a disk, show it, read its store back from its legs
  * @cfg: what it is made of, each setting checked
  * @where: "configfs NAME/", which starts the error lines
  *
- * Context: process context; may take seconds (the store is read from a
- * leg).
+ * Context: process context; the store is read back while the disk
+ * serves I/O.
  * Return: the device, or an ERR_PTR() after one error line.
  */
 struct sbull_dev *sbull_disk_create(const struct sbull_config *cfg,

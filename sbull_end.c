@@ -9,6 +9,9 @@
  * - an injected delay (sbull_inject.h) ends it from an hrtimer, in hard
  *   interrupt context: a request's timer is in its PDU, a bio's in the
  *   struct sbull_bio_io it then takes from a pool;
+ * - before all that, an I/O into a part of the store that the mirror has
+ *   not read back yet after the load waits for it (sbull_bio_waits(),
+ *   sbull_rq_waits()), and goes through its path again once it is there;
  * - a request of a poll queue waits on the queue's poll_list for ->poll()
  *   (io_uring's IORING_SETUP_IOPOLL), as it would for a driver whose
  *   hardware had posted the completion. That is decided by the request,
@@ -51,6 +54,7 @@ static void sbull_mio_init(struct sbull_mirror_io *mio, struct sbull_dev *dev,
  */
 struct sbull_bio_io {
 	struct sbull_mirror_io mio;
+	struct sbull_wait wait;
 	struct bio *bio;
 	struct sbull_dev *dev;
 	struct hrtimer timer;
@@ -175,6 +179,52 @@ void sbull_bio_end(struct sbull_dev *dev, struct bio *bio,
 		return;
 	}
 	sbull_bio_end_now(dev, bio, bio_io);
+}
+
+/* The bio's regions are in the store (or never will be): start again. */
+static void sbull_bio_resume(struct sbull_wait *w)
+{
+	struct sbull_bio_io *bio_io = container_of(w, struct sbull_bio_io,
+						   wait);
+	struct bio *bio = bio_io->bio;
+
+	mempool_free(bio_io, &sbull_bio_io_pool);
+	submit_bio_noacct(bio);
+}
+
+/**
+ * sbull_bio_waits - park a bio into a part of the store not read back yet
+ * @dev: the sbull device
+ * @bio: the bio, before anything is done with it
+ *
+ * While the mirror reads the store back after the load, a bio that
+ * touches a region not yet in the store waits for it, in an element of
+ * the pool, and is submitted again from the start, by the mirror's worker.
+ *
+ * Context: ->submit_bio().
+ * Return: true if the bio was taken: parked, or ended (a REQ_NOWAIT bio
+ * with no element free).
+ */
+bool sbull_bio_waits(struct sbull_dev *dev, struct bio *bio)
+{
+	struct sbull_bio_io *bio_io;
+
+	if (!sbull_mirror_refilling(dev, bio->bi_iter.bi_sector,
+				    bio_sectors(bio)))
+		return false;
+	bio_io = sbull_bio_io_alloc(bio);
+	if (!bio_io) {
+		bio_wouldblock_error(bio);
+		return true;
+	}
+	bio_io->bio = bio;
+	bio_io->wait.sector = bio->bi_iter.bi_sector;
+	bio_io->wait.nr_sectors = bio_sectors(bio);
+	bio_io->wait.resume = sbull_bio_resume;
+	if (sbull_mirror_wait(dev, &bio_io->wait))
+		return true;
+	mempool_free(bio_io, &sbull_bio_io_pool);
+	return false;
 }
 
 /* ---- blk-mq modes ------------------------------------------------------ */
@@ -317,6 +367,39 @@ int sbull_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	return nr;
 }
 
+/* The request's regions are in the store (or never will be): again. */
+static void sbull_rq_resume(struct sbull_wait *w)
+{
+	struct sbull_cmd *cmd = container_of(w, struct sbull_cmd, wait);
+
+	blk_mq_requeue_request(blk_mq_rq_from_pdu(cmd), true);
+}
+
+/**
+ * sbull_rq_waits - park a request into a part of the store not read back yet
+ * @dev: the sbull device
+ * @rq: the request, started, before anything else is done with it
+ *
+ * While the mirror reads the store back after the load, a request that
+ * touches a region not yet in the store waits for it, and is requeued
+ * by the mirror's worker: ->queue_rq() then sees it again. A flush
+ * touches no region.
+ *
+ * Context: ->queue_rq(); never sleeps.
+ * Return: true if the request waits.
+ */
+bool sbull_rq_waits(struct sbull_dev *dev, struct request *rq)
+{
+	struct sbull_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	if (!sbull_mirror_refilling(dev, blk_rq_pos(rq), blk_rq_sectors(rq)))
+		return false;
+	cmd->wait.sector = blk_rq_pos(rq);
+	cmd->wait.nr_sectors = blk_rq_sectors(rq);
+	cmd->wait.resume = sbull_rq_resume;
+	return sbull_mirror_wait(dev, &cmd->wait);
+}
+
 /**
  * sbull_timeout - blk-mq's ->timeout(): a polled request nobody polls for
  * @rq: the request whose time ran out
@@ -325,8 +408,9 @@ int sbull_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
  * (a stopped process; an io_uring submit without GETEVENTS). A queue
  * freeze would then wait for ever: end it as ->poll() would have, once
  * its injected delay has passed (before, ->poll() would not end it
- * either). Any other request is ended by an hrtimer or by the mirror,
- * which have no time limit: let it run.
+ * either). Any other request is ended by an hrtimer or by the mirror, or
+ * waits for the mirror to read its part of the store back (requeued
+ * then), none of which has a time limit: let it run.
  *
  * Context: process context (the timeout work).
  * Return: BLK_EH_DONE if it was ended, else BLK_EH_RESET_TIMER.

@@ -160,8 +160,8 @@ static int __init sbull_create_param_disks(void)
 		}
 	}
 	/*
-	 * Every leg of every disk is checked: read the stores back, then show
-	 * the disks. Once a disk is added, failing the load is a hazard (the
+	 * Every leg of every disk is checked: start reading the stores back,
+	 * then show the disks. Once a disk is added, failing the load is a hazard (the
 	 * partition scan may still hold it open), so all checks come first.
 	 */
 	for (i = 0; i < ndevices; i++) {

@@ -13,18 +13,22 @@
  *   sbull_mirror_set.c     the mirror set: parameters, assembly, start, stop,
  *                          the event work, commits, the legs commands,
  *                          and the door the request paths knock at
- *   sbull_resync.c         copies of the store: restore at load, resync
+ *   sbull_resync.c         copies of the store to resyncing legs
  *   sbull_writeback.c      write-back mode: dirty blocks, the flusher
  *   sbull_writethrough.c   the engine: writes to the legs with dm_io()
  *   sbull_bitmap.c         the write-intent bitmap, written through the
  *                          header layer
  *   sbull_header.c         the on-disk header: encode, decode, read,
  *                          write, and which leg a load restores from
+ *   sbull_refill.c         the store read back from a leg after the
+ *                          load, while the disk serves I/O
  *   sbull_leg.c            one leg: open, check, close, I/O, its state,
  *   sbull_leg_stack.c      its failure; what a leg is built on
  *
  * The writeback and resync layers stand side by side: neither calls the
- * other. A function whose name starts with "__" wants its caller to hold
+ * other. The refill sits low, for the engine and the resync to ask it
+ * whether the store is whole.
+ * A function whose name starts with "__" wants its caller to hold
  * the lock its comment names (lockdep_assert_held() says which).
  *
  * Locking and context: the table at the top of sbull.h.
@@ -47,6 +51,8 @@
 #define SBULL_HISTORY		64
 /* Write-back mode: writes in flight from the flusher at once. */
 #define SBULL_WB_BATCH		16
+/* The refill's reads in flight at once, on demand and in the background. */
+#define SBULL_REFILL_READS	8
 
 enum sbull_leg_state {
 	SBULL_LEG_UNUSED = 0,	/* free slot */
@@ -117,6 +123,72 @@ struct sbull_wb {
 	struct mutex switching;		/* the mode; sleeps */
 };
 
+struct sbull_refill;
+
+/**
+ * struct sbull_refill_read - one read of the refill, from a leg into the store
+ * @refill: the refill it belongs to
+ * @first: its first region
+ * @nr: its regions
+ * @slot: the leg it reads
+ * @on_demand: an I/O waits for it; else the background pass's
+ */
+struct sbull_refill_read {
+	struct sbull_refill *refill;
+	unsigned long first;
+	unsigned long nr;
+	unsigned int slot;
+	bool on_demand;
+};
+
+/**
+ * struct sbull_refill - the store read back from a leg while the disk serves
+ * @active: regions are not refilled yet; read without a lock by the
+ *	request paths (acquire), cleared once every one is (release); stays
+ *	set if the refill is lost or stopped
+ * @lost: no leg in sync is left to read the rest from: I/O to it fails;
+ *	set under @lock, read without it too
+ * @stop: the disk goes: nothing more is read, the bits are freed
+ * @lock: @lost, @stop and the fields from @filled to @waiting (taken in
+ *	interrupt context by dm-io's callback)
+ * @filled: a bit per region read into the store; never cleared
+ * @busy: a bit per region being read
+ * @nr_regions: bits in @filled and @busy
+ * @nr_filled: bits set in @filled
+ * @next: where the background pass looks for the next region to read
+ * @background: the background pass's reads in flight
+ * @free_reads: the slots of @reads free, a bitmap
+ * @reads: the reads, made ready once: none is allocated per read
+ * @inflight: reads in flight, waited for by sbull_refill_stop()
+ * @waiting: I/Os waiting for regions, struct sbull_wait
+ * @source: the leg last read from; the worker's
+ * @on_demand: regions read because an I/O waited for them; under @lock
+ * @start: when the refill started
+ * @wq: runs @work ("sbullX_refill")
+ * @work: issues the reads, sends the I/Os whose regions came on again
+ */
+struct sbull_refill {
+	bool active;
+	bool lost;
+	bool stop;
+	spinlock_t lock;		/* the bits, the waiters; irq-safe */
+	unsigned long *filled;
+	unsigned long *busy;
+	unsigned long nr_regions;
+	unsigned long nr_filled;
+	unsigned long next;
+	unsigned int background;
+	unsigned long free_reads;
+	struct sbull_refill_read reads[SBULL_REFILL_READS];
+	atomic_t inflight;
+	struct list_head waiting;
+	int source;
+	unsigned long on_demand;
+	ktime_t start;
+	struct workqueue_struct *wq;
+	struct work_struct work;
+};
+
 /**
  * struct sbull_mirror - the legs of one sbull device
  * @dev: the sbull device
@@ -148,6 +220,8 @@ struct sbull_wb {
  * @issue_work: sends @pending to the legs with dm_io()
  * @failed: legs failed since @event_work last ran
  * @resynced: legs whose resync finished since @event_work last ran
+ * @refilled: the refill ended since @event_work last ran: a resync may
+ *	start
  * @event_work: logs failures, raises uevents, writes headers
  * @resync_work: copies the store to resyncing legs
  * @resync_legs: legs the running resync pass copies to
@@ -180,6 +254,7 @@ struct sbull_wb {
  * @outstanding: writes handed to sbull_wt_queue() that the legs have
  *	not answered yet: pending, deferred or in flight
  * @wb: write-back mode
+ * @refill: the store read back from @source after the load
  */
 struct sbull_mirror {
 	struct sbull_dev *dev;
@@ -202,6 +277,7 @@ struct sbull_mirror {
 	struct work_struct issue_work;
 	unsigned long failed;
 	unsigned long resynced;
+	bool refilled;
 	struct work_struct event_work;
 	struct work_struct resync_work;
 	unsigned long resync_legs;
@@ -228,6 +304,7 @@ struct sbull_mirror {
 	struct delayed_work bitmap_work;
 	atomic_t outstanding;
 	struct sbull_wb wb;
+	struct sbull_refill refill;
 };
 
 /* ---- the on-disk format (sbull_header.c) ------------------------------ */
@@ -447,9 +524,21 @@ void sbull_wb_drain(struct sbull_mirror *m);
 void sbull_wb_set(struct sbull_dev *dev, bool on);
 unsigned long sbull_wb_dirty_kb(struct sbull_mirror *m);
 
-/* ---- sbull_resync.c: copies of the store --------------------------------- */
+/* ---- sbull_refill.c: the store read back while the disk serves ----------- */
+void sbull_refill_init(struct sbull_mirror *m);
+int sbull_refill_start(struct sbull_mirror *m, unsigned int slot);
+bool sbull_refill_active(struct sbull_mirror *m);
+bool sbull_refill_pending(struct sbull_mirror *m, sector_t sector,
+			  unsigned int nr_sectors);
+bool sbull_refill_wait(struct sbull_mirror *m, struct sbull_wait *w);
+bool sbull_refill_lost(struct sbull_mirror *m, sector_t sector,
+		       unsigned int nr_sectors);
+bool sbull_refill_is_lost(struct sbull_mirror *m);
+int sbull_refill_progress(struct sbull_mirror *m, const char **state);
+void sbull_refill_stop(struct sbull_mirror *m);
+
+/* ---- sbull_resync.c: copies of the store to resyncing legs --------------- */
 void sbull_resync_init(struct sbull_mirror *m);
-int sbull_resync_restore(struct sbull_dev *dev, unsigned int slot);
 void sbull_resync_kick(struct sbull_mirror *m);
 void sbull_resync_stop(struct sbull_mirror *m);
 unsigned int __sbull_resync_progress(struct sbull_mirror *m,

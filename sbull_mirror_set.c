@@ -143,21 +143,66 @@ bool sbull_mirror_takes(struct sbull_dev *dev, enum req_op op)
 }
 
 /**
- * sbull_mirror_refuses - must this operation fail, every leg having failed?
+ * sbull_mirror_refilling - must an I/O wait for the store to be read back?
  * @dev: the sbull device
- * @op: the operation, about to change the store
+ * @sector: the I/O's first sector
+ * @nr_sectors: its length; 0 for a flush
+ *
+ * After a load the store is read back from a leg while the disk serves
+ * I/O: an I/O into a part not read back yet waits for it, through
+ * sbull_mirror_wait(), which looks again. Once the store is whole this
+ * is one load, without a lock.
+ *
+ * Context: any; takes the refill's lock while it runs.
+ * Return: true if the I/O touches a part of the store not yet read back.
+ */
+bool sbull_mirror_refilling(struct sbull_dev *dev, sector_t sector,
+			    unsigned int nr_sectors)
+{
+	return sbull_refill_pending(dev->mirror, sector, nr_sectors);
+}
+
+/**
+ * sbull_mirror_wait - park an I/O until the store holds what it touches
+ * @dev: the sbull device
+ * @w: the I/O, its @sector and @nr_sectors set, @resume its way back
+ *
+ * Reads and writes alike: a write into a region not yet read back would
+ * be overwritten by it.
+ *
+ * Context: a request path, in any context but interrupt; never sleeps.
+ * Return: true if the I/O waits: @w->resume() sends it on, in process
+ * context; false if it may go on now.
+ */
+bool sbull_mirror_wait(struct sbull_dev *dev, struct sbull_wait *w)
+{
+	return sbull_refill_wait(dev->mirror, w);
+}
+
+/**
+ * sbull_mirror_refuses - must this I/O fail, the legs unable to take it?
+ * @dev: the sbull device
+ * @op: the operation, about to change or read the store
+ * @sector: its first sector
+ * @nr_sectors: its length; 0 for a flush
  *
  * Asked before the store is touched, so that reads keep returning what
- * the legs hold. A flush or FUA write with no leg in sync but one
- * resyncing passes: it waits for the resync when it reaches the legs.
+ * the legs hold. A write or flush fails once no leg is left in service;
+ * a flush or FUA write with no leg in sync but one resyncing passes: it
+ * waits for the resync when it reaches the legs. Any I/O fails that
+ * touches a region the refill could not read back, no leg in sync being
+ * left (sbull_refill.c).
  *
- * Context: any; takes no lock.
- * Return: true for a write or flush once no leg is left in service.
+ * Context: any; takes no lock but the refill's, while it runs.
+ * Return: true if the I/O must fail with EIO.
  */
-bool sbull_mirror_refuses(struct sbull_dev *dev, enum req_op op)
+bool sbull_mirror_refuses(struct sbull_dev *dev, enum req_op op,
+			  sector_t sector, unsigned int nr_sectors)
 {
-	return (op_is_write(op) || op == REQ_OP_FLUSH) &&
-	       READ_ONCE(dev->mirror->no_leg_left);
+	if ((op_is_write(op) || op == REQ_OP_FLUSH) &&
+	    READ_ONCE(dev->mirror->no_leg_left))
+		return true;
+	return sbull_refill_lost(dev->mirror, sector, nr_sectors);
 }
 
 /**
@@ -235,6 +280,7 @@ int sbull_mirror_init(struct sbull_dev *dev)
 	sbull_bitmap_init(m);
 	sbull_wt_init(m);
 	sbull_resync_init(m);
+	sbull_refill_init(m);
 	return 0;
 }
 
@@ -545,9 +591,9 @@ static bool sbull_mirror_bitmap_covers(struct sbull_mirror *m,
  * and generation that were shut down cleanly are in sync, every other leg
  * is to be resynced: whole, or only the regions of the write-intent
  * bitmaps if it crashed with the source. Nothing is read or written
- * beyond the headers here: sbull_mirror_restore() reads the store once
- * every disk's legs are checked, and sbull_mirror_start() writes to them
- * once the disks are live.
+ * beyond the headers here: sbull_mirror_restore() starts reading the
+ * store back once every disk's legs are checked, and sbull_mirror_start()
+ * writes to them once the disks are live.
  *
  * Context: process context.
  * Return: 0, or a negative errno after one error line.
@@ -630,17 +676,34 @@ out_close:
 }
 
 /**
- * sbull_mirror_restore - read the store back from the leg picked at assembly
+ * sbull_mirror_refills - will the store be read back from a leg?
+ * @dev: a device that sbull_mirror_assemble() set up
+ *
+ * If not, the store starts as zeroes; if so, the refill overwrites it
+ * whole, and nothing reads a part of it before (sbull_refill.c).
+ *
+ * Return: true if a leg holds the store to read back.
+ */
+bool sbull_mirror_refills(struct sbull_dev *dev)
+{
+	return dev->mirror->source >= 0;
+}
+
+/**
+ * sbull_mirror_restore - start reading the store back from the leg picked
  * @dev: a device that sbull_mirror_assemble() set up, not yet added
  *
- * Context: process context; seconds for gigabytes.
- * Return: 0, or -EIO after one error line.
+ * Returns at once: the store is refilled while the disk serves I/O, an
+ * I/O waiting for the regions it touches (sbull_mirror_wait()).
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
  */
 int sbull_mirror_restore(struct sbull_dev *dev)
 {
-	if (dev->mirror->source < 0)
+	if (!sbull_mirror_refills(dev))
 		return 0;
-	return sbull_resync_restore(dev, dev->mirror->source);
+	return sbull_refill_start(dev->mirror, dev->mirror->source);
 }
 
 /**
@@ -691,7 +754,7 @@ static void sbull_mirror_event_work(struct work_struct *work)
 	struct sbull_dev *dev = sbull_dev_of_mirror(m);
 	unsigned long failed, resynced;
 	unsigned int slot, in_service, noio;
-	bool behind;
+	bool behind, refilled;
 
 	mutex_lock(&m->config);
 	/* Writeback may wait for the writes held here: no I/O for memory. */
@@ -701,6 +764,8 @@ static void sbull_mirror_event_work(struct work_struct *work)
 	resynced = m->resynced & __sbull_leg_mask(m, SBULL_LEG_IN_SYNC);
 	m->failed = 0;
 	m->resynced = 0;
+	refilled = m->refilled;
+	m->refilled = false;
 	in_service = hweight_long(__sbull_leg_in_service(m));
 	behind = m->behind;
 	spin_unlock_irq(&m->lock);
@@ -719,6 +784,9 @@ static void sbull_mirror_event_work(struct work_struct *work)
 		sbull_leg_uevent(dev, slot, "in_sync");
 	if (failed || resynced || behind)
 		sbull_mirror_commit(dev);
+	/* A resync waits for the refill: it ended, kick it. */
+	if (refilled && m->started)
+		sbull_resync_kick(m);
 	memalloc_noio_restore(noio);
 	mutex_unlock(&m->config);
 	sbull_wt_end_held(m);
@@ -739,6 +807,8 @@ void sbull_mirror_stop(struct sbull_dev *dev)
 
 	if (!m || !m->client)	/* never had a leg */
 		return;
+	sbull_refill_stop(m);
+	flush_workqueue(m->event_wq);	/* no resync kicked after the stop */
 	sbull_resync_stop(m);
 	sbull_wb_drain(m);		/* write-back: the store to the legs */
 	sbull_wt_drain(m);		/* the writes pending or in flight */
@@ -917,7 +987,9 @@ static int sbull_mirror_take_out(struct sbull_dev *dev, unsigned int slot,
 
 	spin_lock_irq(&m->lock);
 	in_sync = __sbull_leg_mask(m, SBULL_LEG_IN_SYNC);
-	if (in_sync == BIT(slot) && (resync || m->nr_legs > 1))
+	if (in_sync == BIT(slot) && sbull_refill_active(m))
+		why = "the store is still being read back from it";
+	else if (in_sync == BIT(slot) && (resync || m->nr_legs > 1))
 		why = "it holds the only complete copy";
 	else if (resync && !in_sync)
 		why = "no leg is in sync, and it may hold the newest copy";

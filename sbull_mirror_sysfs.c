@@ -14,6 +14,8 @@
  * regions_resynced	regions copied by resyncs since the load
  * mode		writethrough or writeback; written to switch
  * dirty_kb	write-back mode: KiB not yet handed to the legs
+ * refill	the store read back from a leg after the load: "none",
+ *		"refilling P%", "refilled 100%" or "lost P%"
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -160,6 +162,19 @@ static ssize_t dirty_kb_show(struct device *ddev,
 
 static DEVICE_ATTR_RO(dirty_kb);
 
+static ssize_t refill_show(struct device *ddev, struct device_attribute *attr,
+			   char *buf)
+{
+	const char *state;
+	int pct = sbull_refill_progress(sbull_dev_of(ddev)->mirror, &state);
+
+	if (!strcmp(state, "none"))
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%s %d%%\n", state, pct);
+}
+
+static DEVICE_ATTR_RO(refill);
+
 static struct attribute *sbull_mirror_attrs[] = {
 	&dev_attr_legs.attr,
 	&dev_attr_generation.attr,
@@ -169,6 +184,7 @@ static struct attribute *sbull_mirror_attrs[] = {
 	&dev_attr_regions_resynced.attr,
 	&dev_attr_mode.attr,
 	&dev_attr_dirty_kb.attr,
+	&dev_attr_refill.attr,
 	NULL,
 };
 

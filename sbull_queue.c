@@ -12,7 +12,9 @@
  *
  * Each path reads the same way: check the I/O (sbull_check_io()), copy it
  * (sbull_xfer.c), end it. How it ends, at once or later (the mirror, an
- * injected delay, ->poll()), is sbull_end.c's.
+ * injected delay, ->poll()), is sbull_end.c's; so is the wait of an I/O
+ * into a part of the store that the mirror has not read back yet after
+ * the load, which starts the path again once it is there.
  *
  * The bio mode has its own block_device_operations: a ->submit_bio method
  * in the table makes the block layer bypass blk-mq altogether.
@@ -72,7 +74,8 @@ static blk_status_t sbull_check_io(struct sbull_dev *dev, blk_opf_t opf,
 	/* A flush covers no sectors: blk-mq leaves its position unset. */
 	if (nr_sectors && !sbull_in_range(dev, sector, nr_sectors))
 		return BLK_STS_IOERR;
-	if (sbull_cache_off(dev) || sbull_mirror_refuses(dev, op) ||
+	if (sbull_cache_off(dev) ||
+	    sbull_mirror_refuses(dev, op, sector, nr_sectors) ||
 	    sbull_inject_fails(dev, op, sector, nr_sectors))
 		return BLK_STS_IOERR;
 	sbull_cache_before(dev, opf, sector, nr_sectors);
@@ -125,7 +128,8 @@ static void sbull_submit_bio(struct bio *bio)
 	unsigned int nsegs = 0;
 
 	bio = sbull_bio_split(bio);
-	if (!bio)
+	/* Into a part of the store not read back yet: it comes back later. */
+	if (!bio || sbull_bio_waits(dev, bio))
 		return;
 	trace_sbull_bio(bio);
 	sbull_count_bio(dev, bio);
@@ -185,6 +189,9 @@ static blk_status_t sbull_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_status_t status;
 
 	blk_mq_start_request(rq);
+	/* Into a part of the store not read back yet: it comes back later. */
+	if (sbull_rq_waits(dev, rq))
+		return BLK_STS_OK;
 	trace_sbull_request(hctx, rq);
 	sbull_count_request(dev, rq);
 	status = sbull_check_io(dev, rq->cmd_flags, blk_rq_pos(rq),
@@ -257,6 +264,8 @@ static blk_status_t sbull_queue_rq_simple(struct blk_mq_hw_ctx *hctx,
 	blk_status_t status;
 
 	blk_mq_start_request(rq);
+	if (sbull_rq_waits(dev, rq))
+		return BLK_STS_OK;
 	trace_sbull_request(hctx, rq);
 	sbull_count_request(dev, rq);
 	status = sbull_check_io(dev, rq->cmd_flags, blk_rq_pos(rq),

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Copies of the store: the whole of it from a leg at load (restore), and to
- * the legs that are resyncing, in the background, while writes go on. It
- * calls the engine (sbull_writethrough.c), the bitmap and the leg layer
- * below it, and tells the mirror set that a resync ended through the
- * mirror's @changed; never write-back, beside it.
+ * Copies of the store to the legs that are resyncing, in the background,
+ * while writes go on. It calls the engine (sbull_writethrough.c), the
+ * refill, the bitmap and the leg layer below it, and tells the mirror set
+ * that a resync ended through the mirror's @changed; never write-back,
+ * beside it. A pass waits for the refill (sbull_refill.c): the store is
+ * not whole before; the mirror set kicks it again when the refill ends.
  *
  * A resync pass copies the store in 1 MiB chunks (or regions, if larger),
  * to all the legs it took at its start in one dm_io() per chunk. A leg
@@ -25,8 +26,7 @@
 #include "sbull_compat.h"
 #include "sbull_mirror_internal.h"
 
-/* Restore and resync move the store in chunks of this many sectors. */
-#define SBULL_RESTORE_CHUNK	(8U << (20 - SECTOR_SHIFT))
+/* A resync moves the store in chunks of this many sectors. */
 #define SBULL_RESYNC_CHUNK	(1U << (20 - SECTOR_SHIFT))
 
 static u64 sbull_mib_per_s(size_t bytes, ktime_t start)
@@ -34,45 +34,6 @@ static u64 sbull_mib_per_s(size_t bytes, ktime_t start)
 	s64 ms = max_t(s64, ktime_ms_delta(ktime_get(), start), 1);
 
 	return div64_u64((u64)bytes * 1000 >> 20, ms);
-}
-
-/**
- * sbull_resync_restore - read the store back from a leg
- * @dev: a device whose legs are assembled, not yet added
- * @slot: the leg picked at assembly
- *
- * Context: process context; seconds for gigabytes.
- * Return: 0, or -EIO after one error line.
- */
-int sbull_resync_restore(struct sbull_dev *dev, unsigned int slot)
-{
-	struct sbull_mirror *m = dev->mirror;
-	struct sbull_leg *leg = &m->legs[slot];
-	sector_t size = sbull_store_sectors(dev), pos, n;
-	ktime_t start = ktime_get();
-	struct dm_io_region where;
-	int err;
-
-	pr_info("%s: restoring %zu MiB from leg %u (%s:%llu), generation %llu\n",
-		sbull_name(dev), dev->size >> 20, slot, leg->path,
-		(unsigned long long)leg->start, m->generation);
-	for (pos = 0; pos < size; pos += n) {
-		n = min_t(sector_t, size - pos, SBULL_RESTORE_CHUNK);
-		where = sbull_leg_region(leg, pos, n);
-		err = sbull_leg_io(leg, &where, REQ_OP_READ, DM_IO_VMA,
-				   dev->data + (pos << SECTOR_SHIFT));
-		if (err) {
-			pr_err("%s: restoring from leg %u (%s): read error at sector %llu (%d)\n",
-			       sbull_name(dev), slot, leg->path,
-			       (unsigned long long)pos, err);
-			return err;
-		}
-	}
-	pr_info("%s: restored %zu MiB in %lld ms (%llu MiB/s)\n",
-		sbull_name(dev), dev->size >> 20,
-		ktime_ms_delta(ktime_get(), start),
-		sbull_mib_per_s(dev->size, start));
-	return 0;
 }
 
 /* A pass's step: a region, or a 1 MiB chunk when some leg needs it all. */
@@ -167,6 +128,8 @@ static void sbull_resync_work(struct work_struct *work)
 	unsigned int slot, copied = 0;
 	bool again, whole;
 
+	if (sbull_refill_active(m))
+		return;
 	spin_lock_irq(&m->lock);
 	legs = m->resync_stop ? 0 : __sbull_leg_mask(m, SBULL_LEG_RESYNCING);
 	m->resync_legs = legs;

@@ -3,7 +3,8 @@
  * sbull's tracepoints, in /sys/kernel/tracing/events/sbull/: what each
  * request path receives and how it walks it, one event per bio, request,
  * segment and partial completion, each write the mirror sends to its legs
- * with dm_io() and its completion, and the write cache's blocks made
+ * with dm_io() and its completion, the store's reads back from a leg
+ * after the load, and the write cache's blocks made
  * durable and its power cuts. Next to the block layer's own
  * events (block_bio_queue, block_rq_issue, ...) they show a request's
  * whole trip.
@@ -188,6 +189,35 @@ TRACE_EVENT(sbull_mirror_done,
 		  MAJOR(__entry->dev), MINOR(__entry->dev),
 		  (unsigned long long)__entry->sector, __entry->legs,
 		  __entry->error)
+);
+
+/*
+ * A read of the store back from leg @leg after the load: for an I/O that
+ * waits for it (on_demand), or the background pass's.
+ */
+TRACE_EVENT(sbull_refill,
+	TP_PROTO(struct gendisk *disk, sector_t sector, sector_t nr_sectors,
+		 unsigned int leg, bool on_demand),
+	TP_ARGS(disk, sector, nr_sectors, leg, on_demand),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(sector_t, sector)
+		__field(sector_t, nr_sectors)
+		__field(unsigned int, leg)
+		__field(bool, on_demand)
+	),
+	TP_fast_assign(
+		__entry->dev = disk_devt(disk);
+		__entry->sector = sector;
+		__entry->nr_sectors = nr_sectors;
+		__entry->leg = leg;
+		__entry->on_demand = on_demand;
+	),
+	TP_printk("%d,%d sector=%llu sectors=%llu leg=%u %s",
+		  MAJOR(__entry->dev), MINOR(__entry->dev),
+		  (unsigned long long)__entry->sector,
+		  (unsigned long long)__entry->nr_sectors, __entry->leg,
+		  __entry->on_demand ? "on_demand" : "background")
 );
 
 /*

@@ -178,8 +178,10 @@ static bool __sbull_wt_must_wait(struct sbull_mirror *m,
 				 const struct sbull_mirror_io *mio)
 {
 	lockdep_assert_held(&m->lock);
+	/* No resync can make one from a store the refill left incomplete. */
 	if (m->no_complete_copy && sbull_wt_durable(mio) &&
-	    __sbull_leg_mask(m, SBULL_LEG_RESYNCING))
+	    __sbull_leg_mask(m, SBULL_LEG_RESYNCING) &&
+	    !sbull_refill_is_lost(m))
 		return true;
 	return m->resync_legs && mio->nr_sectors &&
 	       sbull_mio_end(mio) > m->resync_lo && mio->sector < m->resync_hi;

@@ -21,6 +21,14 @@ for m in "${modes[@]}"; do
 		run_case "mirror-$c" "$m"
 	done
 done
+# The refill: serving I/O while the store is read back, in every mode;
+# its faults, once a kernel.
+for m in "${modes[@]}"; do
+	run_case mirror-refill "$m" serve
+done
+for kind in writeback source lost rmmod cut; do
+	run_case mirror-refill "${modes[0]}" "$kind"
+done
 # The held writes and the wait for a complete copy are the mirror's own,
 # past the request path: once a kernel, for the hour.
 run_case mirror-held "${modes[0]}"

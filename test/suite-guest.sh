@@ -90,7 +90,7 @@ for mode in ${SBULL_MODES:-bio mq simple}; do
 	first=''
 done
 # The labs of docs/teaching/labs.md: each one's expected observation.
-for lab in segments merging partial flush hwqueue end dmio read sidebyside cache; do
+for lab in segments merging partial flush hwqueue end dmio read sidebyside cache refill; do
 	run_case "lab-$lab"
 done
 run_case trace-demo

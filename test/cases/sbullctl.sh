@@ -61,7 +61,7 @@ done
 "$ctl" list >/tmp/list || fail "list"
 sed 's/^/# /' /tmp/list
 [ "$(wc -l </tmp/list)" = 4 ] || fail "list: expected a header and 3 disks"
-grep -Eq '^sbulla +16M +bio +4096 +disk1 +- +[0-9.]+[BKM] +1M$' /tmp/list ||
+grep -Eq '^sbulla +16M +bio +4096 +disk1 +- +[0-9.]+[BKM] +1M +ready$' /tmp/list ||
 	fail "list: sbulla's line is wrong"
 grep -Eq '^sbullb +32M +mq +512 +polled +- ' /tmp/list || fail "list: sbullb's line is wrong"
 grep -Eq '^sbullc +16M +mq +512 +disk2 +/dev/ram0=in_sync ' /tmp/list ||
@@ -75,6 +75,7 @@ python3 - <<-'PY' || fail "list --json: $(cat /tmp/list.json)"
 	assert (a["size"], a["mode"], a["block_size"], a["origin"], a["write_bytes"]) == \
 		(16 << 20, "bio", 4096, "disk1", 1 << 20), a
 	assert disks["sbullc"]["legs"] == "/dev/ram0=in_sync", disks["sbullc"]
+	assert all(d["state"] == "ready" for d in disks.values()), disks
 PY
 
 "$ctl" stats sbulla >/tmp/stats || fail "stats"
