@@ -20,7 +20,7 @@
 #   SERIES       kernels, default "6.1 6.12 latest" (latest: the newest of
 #                Debian's sid and trixie-backports, see latest-root.sh)
 #   CASES        only these cases (names of test/cases/*.sh, or the host
-#                jobs static-checks, deb, dkms, power-cut, grade; dkms-guest,
+#                jobs static-checks, deb, dkms, power-cut, grade, boot; dkms-guest,
 #                the package installed in a guest, 5 minutes a kernel, runs
 #                only when named), on each kernel
 #   SBULL_MODES  the request modes of every guest and mirror job, instead
@@ -160,6 +160,7 @@ first_series=${series_list%% *}
 #   grade                the grader's own test
 #   dkms                 the package in the newest kernel's root
 #   dkms-guest           the package installed in a guest (by name only)
+#   boot                 systemd as PID 1 brings a disk up and down (boot.sh)
 jobs_of() {
 	local s=$1 modes once=1 side=0 first=0
 	# The guest suite: all three modes on the first kernel; the core
@@ -189,7 +190,8 @@ jobs_of() {
 		echo "power-cut ${SBULL_MODES:-bio,mq+writeback}" ;;
 	6.12)
 		echo "mirror ${SBULL_MODES:-mq} 0"
-		echo grade ;;
+		echo grade
+		echo boot ;;
 	latest)
 		echo "mirror ${SBULL_MODES:-simple} 0"
 		echo "power-cut ${SBULL_MODES:-simple,simple+writeback}"
@@ -366,6 +368,19 @@ job_dkms() {
 		echo "# dkms-latest.sh exited $?"
 }
 
+job_boot() {
+	local action=$1 series=$2
+	if [ "$action" = list ]; then
+		SBULL_LIST=1 SBULL_KLABEL="${klabel[$series]}" test/boot.sh "$series" - -
+		return
+	fi
+	if [ -z "$deb" ] || past_deadline; then
+		return
+	fi
+	SBULL_KLABEL="${klabel[$series]}" test/boot.sh "$series" "${ko[$series]}" "$deb" ||
+		echo "# boot.sh exited $?"
+}
+
 job_dkms_guest() {
 	local action=$1 series=$2
 	if [ "$action" = list ]; then
@@ -401,6 +416,9 @@ job() {
 		case_selected dkms || return 0
 		job_dkms "$action" "$series" ;;
 	dkms-guest) job_dkms_guest "$action" "$series" ;;
+	boot)
+		case_selected boot || return 0
+		job_boot "$action" "$series" ;;
 	esac
 }
 
@@ -417,7 +435,8 @@ host_list() {
 	if case_selected static-checks; then
 		SBULL_LIST=1 test/static-checks.sh "${release[@]}"
 	fi
-	if case_selected deb || case_selected dkms || case_selected dkms-guest; then
+	if case_selected deb || case_selected dkms || case_selected dkms-guest ||
+		case_selected boot; then
 		echo "make deb"
 		echo "make dkms-install and dkms-remove"
 	fi
@@ -425,7 +444,8 @@ host_list() {
 
 deb=''
 host_run() {
-	if case_selected deb || case_selected dkms || case_selected dkms-guest; then
+	if case_selected deb || case_selected dkms || case_selected dkms-guest ||
+		case_selected boot; then
 		local t=$SECONDS
 		if deb=$(scripts/build-deb.sh 2>"$check_dir/deb.err"); then
 			echo "ok - make deb: sbull-dkms builds, lintian clean"
@@ -464,6 +484,7 @@ job_weight() {
 	power-cut) echo $((150 * (${#commas} + 1))) ;;
 	grade) echo 300 ;;
 	dkms) echo 240 ;;
+	boot) echo 300 ;;
 	*) echo 120 ;;
 	esac
 }

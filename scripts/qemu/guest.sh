@@ -5,6 +5,7 @@
 # Usage: guest.sh [--series 6.1|6.12|latest] [--module PATH/sbull.ko] [--mem 1G]
 #                 [--cpus 2] [--timeout SECONDS] [--results DIR]
 #                 [--append "KERNEL ARGS"] [--bench] [--shell]
+#                 [--systemd SETUP] [--end poweroff|reboot|kill]
 #                 [--disk FILE]... [--] COMMAND [ARG...]
 #
 # The command's stdout and stderr stream live to guest.sh's (two streams:
@@ -31,22 +32,35 @@
 # --shell: an interactive shell on the console instead of a command, no
 # timeout; exiting it powers the guest off and gives guest.sh its status
 # (Ctrl-A x ends QEMU).
+# --systemd SETUP: boot systemd as PID 1, as a Debian machine boots. Before
+# it starts, SETUP (a command, run in the guest's root as root, with the
+# job's environment) installs what the boot is to bring up; then systemd
+# boots to sbull-job.target, whose one service runs COMMAND once
+# basic.target is reached (local file systems mounted, udev running).
+# --end says how the guest ends once COMMAND has: poweroff (the default),
+# reboot (systemd's clean reboot, which QEMU, run with -no-reboot, ends
+# on), or kill (the host kills QEMU with SIGKILL once COMMAND's status has
+# arrived: a power cut, the guest's writes to its disks kept as far as
+# they reached QEMU).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 
 series=6.1 module='' mem=1G cpus=2 timeout=1800 results='' append='' shell='' bench=''
+systemd='' end=poweroff
 disks=()
 boot_args=slub_debug=FZPU
 usage() {
 	echo "usage: $0 [--series 6.1|6.12|latest] [--module FILE.ko] [--mem SIZE]" \
 		"[--cpus N] [--timeout SECONDS] [--results DIR] [--append ARGS]" \
-		"[--bench] [--shell] [--disk FILE]... [--] COMMAND [ARG...]" >&2
+		"[--bench] [--shell] [--systemd SETUP] [--end poweroff|reboot|kill]" \
+		"[--disk FILE]... [--] COMMAND [ARG...]" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
 	case $1 in
-	--series | --module | --mem | --cpus | --timeout | --results | --append | --disk)
+	--series | --module | --mem | --cpus | --timeout | --results | --append | --disk | \
+		--systemd | --end)
 		[ $# -ge 2 ] || usage ;;
 	esac
 	case $1 in
@@ -61,6 +75,10 @@ while [ $# -gt 0 ]; do
 		[ -f "$2" ] || { echo "no file $2" >&2 && exit 2; }
 		disks+=("$(realpath "$2")") && shift
 		;;
+	--systemd) systemd=$2 && shift ;;
+	--end)
+		case $2 in poweroff | reboot | kill) end=$2 ;; *) usage ;; esac
+		shift ;;
 	--bench) boot_args='clocksource=tsc tsc=reliable' bench=1 ;;
 	--shell) shell=1 ;;
 	--) shift && break ;;
@@ -124,7 +142,7 @@ size=
 [ -z "$shell" ] || ! [ -t 0 ] || size=$(stty size)
 ndisks=${#disks[@]}
 [ "$ndisks" -le 26 ] || { echo "at most 26 disks (vda to vdz)" >&2 && exit 2; }
-declare -p cwd cmd host_env modtree shell term size ndisks >"$run/job"
+declare -p cwd cmd host_env modtree shell term size ndisks systemd end >"$run/job"
 
 cat >"$run/stage" <<'STAGE'
 #!/bin/bash
@@ -174,7 +192,60 @@ install_module() {
 		cp "$modtree"/modules.* "/lib/modules/$krel/"
 }
 
-if [ -n "$shell" ]; then
+# systemd as PID 1: SETUP, then a target whose service runs the job
+# (sbull-job, below) once basic.target is reached.
+boot_systemd() {
+	local unit=/etc/systemd/system
+	install_module || return
+	# The host root is a container's: systemd would take the guest for
+	# one (no reboot(2) at shutdown, units skipped).
+	rm -f /.dockerenv
+	# Nor may systemd-tmpfiles empty /tmp, which is the host's: this stage
+	# and its job live there (and emptying it takes a minute over 9p).
+	mkdir -p /etc/tmpfiles.d
+	echo 'd /tmp 1777 root root -' >/etc/tmpfiles.d/tmp.conf
+	(cd "$cwd" && env -i "${env[@]}" bash -c "$systemd") || return
+	cat >"$unit/sbull-job.target" <<-EOF
+		[Unit]
+		Description=The sbull test job's boot
+		Requires=basic.target sbull-job.service
+		After=basic.target sbull-job.service
+		AllowIsolate=yes
+	EOF
+	cat >"$unit/sbull-job.service" <<-EOF
+		[Unit]
+		Description=The sbull test job
+		After=basic.target
+
+		[Service]
+		Type=oneshot
+		ExecStart=$(dirname "$0")/stage --job
+		StandardInput=null
+		StandardOutput=journal+console
+	EOF
+	exec /lib/systemd/systemd --unit=sbull-job.target --show-status=1
+}
+
+# In systemd's boot, the job's service: the command, then the end.
+if [ "${1:-}" = --job ]; then
+	{ attach_disks && cd "$cwd" && env -i "${env[@]}" "${cmd[@]}"; } \
+		</dev/null >"$(port sbull.stdout)" 2>"$(port sbull.stderr)"
+	rc=$?
+	dmesg >/results/dmesg.log
+	echo "$rc" >"$(port sbull.status)"
+	case $end in
+	reboot) systemctl reboot --no-block ;;
+	kill) sleep infinity ;;
+	*) systemctl poweroff --no-block ;;
+	esac
+	exit 0
+fi
+
+if [ -n "$systemd" ]; then
+	boot_systemd
+	echo "guest.sh: systemd did not start" >/dev/kmsg
+	rc=1
+elif [ -n "$shell" ]; then
 	console=/dev/ttyS0
 	[ -z "$size" ] || stty -F "$console" rows "${size% *}" cols "${size#* }"
 	install_module
@@ -250,6 +321,15 @@ else
 		pids+=($!)
 		if [ "${V:-}" = 1 ]; then
 			follow "$results/console.log" >&2 &
+			pids+=($!)
+		fi
+		# --end kill: the power cut, once the job's status is in.
+		if [ "$end" = kill ]; then
+			# QEMU is timeout's child: kill it, not timeout.
+			(while [ ! -s "$run/status" ] && kill -0 "$qpid" 2>/dev/null; do
+				sleep 0.2
+			done
+			pkill -KILL -P "$qpid" 2>/dev/null || true) &
 			pids+=($!)
 		fi
 		qemu_status=0
