@@ -8,6 +8,7 @@
 # make trace-demo     trace an I/O through each request path, in the guest
 # make bench [QUICK=1] fio: sbull vs brd and null_blk, in a QEMU guest (docs/bench.md)
 # make bench-mirror    fio: sbull with 0-2 legs vs dm-raid1 and brd, in a guest
+# make bench-refill    the first read after a load with a leg; the refill's rate
 # make exercises       the student tree, exercises/ (docs/teaching/exercises.md)
 # make grade [EX=N]    grade exercises/ in a QEMU guest
 # make deb             build dist/sbull-dkms_<version>_all.deb
@@ -54,6 +55,9 @@ bench:
 bench-mirror:
 	scripts/bench-mirror.sh
 
+bench-refill:
+	scripts/bench-refill.sh
+
 exercises:
 	scripts/grade/exercises.sh
 
@@ -75,5 +79,5 @@ dkms-remove:
 	$(DKMS) remove sbull/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: all modules install install-tools clean demo trace-demo check shell bench bench-mirror exercises grade \
+.PHONY: all modules install install-tools clean demo trace-demo check shell bench bench-mirror bench-refill exercises grade \
 	deb dkms-install dkms-remove

@@ -157,6 +157,7 @@ struct sbull_refill_read {
  * @nr_filled: bits set in @filled
  * @next: where the background pass looks for the next region to read
  * @background: the background pass's reads in flight
+ * @demand: reads in flight that I/Os wait for
  * @free_reads: the slots of @reads free, a bitmap
  * @reads: the reads, made ready once: none is allocated per read
  * @inflight: reads in flight, waited for by sbull_refill_stop()
@@ -178,6 +179,7 @@ struct sbull_refill {
 	unsigned long nr_filled;
 	unsigned long next;
 	unsigned int background;
+	unsigned int demand;
 	unsigned long free_reads;
 	struct sbull_refill_read reads[SBULL_REFILL_READS];
 	atomic_t inflight;

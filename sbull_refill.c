@@ -13,10 +13,11 @@
  * filled would be overwritten by the region's read, and the legs would
  * then hold it while the store did not. Between the reads that I/Os wait
  * for, a background pass reads the rest in 4 MiB chunks, two at a time,
- * so that it gives way to them. Every read is an asynchronous dm_io()
- * from the worker, never from a request path (it may not sleep there),
- * and none is synchronous (a dm_io() waiting under ->submit_bio() can
- * deadlock on current->bio_list).
+ * and issues none while an I/O waits for a read: it gives way to them.
+ * Every read is an asynchronous dm_io() from the worker, never from a
+ * request path (it may not sleep there), and none is synchronous (a
+ * dm_io() waiting under ->submit_bio() can deadlock on
+ * current->bio_list).
  *
  * Nothing else reads a region before it is filled, and the store is not
  * zeroed first (sbull_disk.c): the resync waits for the refill, and
@@ -103,7 +104,9 @@ static struct sbull_refill_read *__sbull_refill_take(struct sbull_refill *r,
 	rd->nr = nr;
 	rd->on_demand = on_demand;
 	bitmap_set(r->busy, first, nr);
-	if (!on_demand)
+	if (on_demand)
+		r->demand++;
+	else
 		r->background++;
 	atomic_inc(&r->inflight);
 	return rd;
@@ -154,7 +157,8 @@ static unsigned long sbull_refill_next(struct sbull_refill *r,
 
 /*
  * The background pass's next reads, up to SBULL_REFILL_BACKGROUND in
- * flight; it comes back to the start once for regions whose read failed.
+ * flight, and none while a read an I/O waits for is: the pass gives way
+ * to it. It comes back to the start once for regions whose read failed.
  * Under @lock.
  */
 static unsigned int __sbull_refill_background(struct sbull_refill *r,
@@ -163,7 +167,7 @@ static unsigned int __sbull_refill_background(struct sbull_refill *r,
 {
 	unsigned long first, end;
 
-	while (r->background < SBULL_REFILL_BACKGROUND) {
+	while (!r->demand && r->background < SBULL_REFILL_BACKGROUND) {
 		first = sbull_refill_next(r, r->next);
 		if (first == r->nr_regions && r->next) {
 			r->next = 0;
@@ -229,7 +233,9 @@ static void sbull_refill_endio(unsigned long error, void *context)
 	} else if (rd->first < r->next) {
 		r->next = rd->first;	/* read again, from another leg */
 	}
-	if (!rd->on_demand)
+	if (rd->on_demand)
+		r->demand--;
+	else
 		r->background--;
 	r->free_reads |= BIT(rd - r->reads);
 	spin_unlock_irqrestore(&r->lock, flags);
