@@ -56,9 +56,10 @@
  *
  * The request paths (->submit_bio, ->queue_rq) take no lock but 10 to
  * 13, and those only when injecting, polling, writing to a disk with a
- * write cache or reading back the store after a load: the store is not locked (sbull_xfer.c); the
- * mirror's hot paths are lock-free counters and bits, each with the
- * barrier pair its file explains (sbull_bitmap.c, sbull_writeback.c).
+ * write cache or reading back the store after a load: the store is not
+ * locked (sbull_xfer.c); the mirror's hot paths are lock-free counters
+ * and bits, each with the barrier pair its file explains
+ * (sbull_bitmap.c, sbull_writeback.c).
  * The mirror's issue worker takes 9 once per write (sbull_wt_issue()),
  * and 8 only for a batch with a write into a clean region
  * (sbull_bitmap_mark()). The mirror's files are layered, calls going

@@ -222,8 +222,8 @@ struct sbull_refill {
  * @issue_work: sends @pending to the legs with dm_io()
  * @failed: legs failed since @event_work last ran
  * @resynced: legs whose resync finished since @event_work last ran
- * @refilled: the refill ended since @event_work last ran: a resync may
- *	start
+ * @refill_ended: the refill ended since @event_work last ran, done (a
+ *	resync may start) or lost (a flush waiting for a resync must fail)
  * @event_work: logs failures, raises uevents, writes headers
  * @resync_work: copies the store to resyncing legs
  * @resync_legs: legs the running resync pass copies to
@@ -279,7 +279,7 @@ struct sbull_mirror {
 	struct work_struct issue_work;
 	unsigned long failed;
 	unsigned long resynced;
-	bool refilled;
+	bool refill_ended;
 	struct work_struct event_work;
 	struct work_struct resync_work;
 	unsigned long resync_legs;

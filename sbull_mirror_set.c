@@ -191,7 +191,8 @@ bool sbull_mirror_wait(struct sbull_dev *dev, struct sbull_wait *w)
  * a flush or FUA write with no leg in sync but one resyncing passes: it
  * waits for the resync when it reaches the legs. Any I/O fails that
  * touches a region the refill could not read back, no leg in sync being
- * left (sbull_refill.c).
+ * left, and any I/O once the refill has stopped, the disk going
+ * (sbull_refill.c).
  *
  * Context: any; takes no lock but the refill's, while it runs.
  * Return: true if the I/O must fail with EIO.
@@ -754,7 +755,7 @@ static void sbull_mirror_event_work(struct work_struct *work)
 	struct sbull_dev *dev = sbull_dev_of_mirror(m);
 	unsigned long failed, resynced;
 	unsigned int slot, in_service, noio;
-	bool behind, refilled;
+	bool behind, refill_ended;
 
 	mutex_lock(&m->config);
 	/* Writeback may wait for the writes held here: no I/O for memory. */
@@ -764,8 +765,8 @@ static void sbull_mirror_event_work(struct work_struct *work)
 	resynced = m->resynced & __sbull_leg_mask(m, SBULL_LEG_IN_SYNC);
 	m->failed = 0;
 	m->resynced = 0;
-	refilled = m->refilled;
-	m->refilled = false;
+	refill_ended = m->refill_ended;
+	m->refill_ended = false;
 	in_service = hweight_long(__sbull_leg_in_service(m));
 	behind = m->behind;
 	spin_unlock_irq(&m->lock);
@@ -784,12 +785,15 @@ static void sbull_mirror_event_work(struct work_struct *work)
 		sbull_leg_uevent(dev, slot, "in_sync");
 	if (failed || resynced || behind)
 		sbull_mirror_commit(dev);
-	/* A resync waits for the refill: it ended, kick it. */
-	if (refilled && m->started)
+	/* A resync waits for the refill: it is over, kick it. */
+	if (refill_ended && m->started && !sbull_refill_active(m))
 		sbull_resync_kick(m);
 	memalloc_noio_restore(noio);
 	mutex_unlock(&m->config);
 	sbull_wt_end_held(m);
+	/* Lost: the flushes that waited for a resync fail now. */
+	if (refill_ended)
+		sbull_wt_resume_deferred(m);
 }
 
 /* ---- unload -------------------------------------------------------------------- */

@@ -13,7 +13,8 @@
  * filled would be overwritten by the region's read, and the legs would
  * then hold it while the store did not. Between the reads that I/Os wait
  * for, a background pass reads the rest in 4 MiB chunks, two at a time,
- * and issues none while an I/O waits for a read: it gives way to them.
+ * and issues none while a read an I/O waits for is in flight: it gives
+ * way to them.
  * Every read is an asynchronous dm_io() from the worker, never from a
  * request path (it may not sleep there), and none is synchronous (a
  * dm_io() waiting under ->submit_bio() can deadlock on
@@ -240,7 +241,10 @@ static void sbull_refill_endio(unsigned long error, void *context)
 	r->free_reads |= BIT(rd - r->reads);
 	spin_unlock_irqrestore(&r->lock, flags);
 
-	/* Failed before the worker looks: it reads the regions elsewhere. */
+	/*
+	 * Failed before the run this queues looks: it reads the regions from
+	 * another leg (a run already queued may try this one once more).
+	 */
 	if (error)
 		sbull_leg_fail(m, BIT(rd->slot));
 	sbull_leg_put(m, BIT(rd->slot));
@@ -355,11 +359,15 @@ static void sbull_refill_work(struct work_struct *work)
 		list_del_init(&w->node);
 		w->resume(w);
 	}
-	if (done) {
+	if (done)
 		sbull_refill_say_done(m);
-		/* The resync may start: the mirror set kicks it. */
+	/*
+	 * Done: the resync may start. Lost: a flush that waits for a resync
+	 * must now fail. The mirror set does either.
+	 */
+	if (done || lost) {
 		spin_lock_irq(&m->lock);
-		m->refilled = true;
+		m->refill_ended = true;
 		spin_unlock_irq(&m->lock);
 		m->changed(m);
 	}
@@ -566,7 +574,6 @@ int sbull_refill_progress(struct sbull_mirror *m, const char **state)
 		*state = "none";
 		return 100;
 	}
-	/* "lost" with every region in: they came in after the last leg went. */
 	spin_lock_irq(&r->lock);
 	pct = div64_u64((u64)r->nr_filled * 100, r->nr_regions);
 	*state = r->lost ? "lost" : r->active ? "refilling" : "refilled";

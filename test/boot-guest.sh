@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One boot of boot.sh, run by systemd once basic.target is reached (the
-# local file systems mounted). $1 says which:
+# One boot of boot.sh, run by systemd once basic.target is reached and
+# the fstab line's mount has been tried. $1 says which:
 #   first   the disk made by sbull.service; ext4 made, mounted, 8 files
 #           written and fsynced, their sums kept in /results (boot.sh
 #           hands them to the next boot's)
@@ -65,6 +65,9 @@ first)
 clean)
 	findmnt -n "$mnt" >/dev/null || fail "$mnt was not mounted at boot"
 	say_times
+	# Marked clean at shutdown: both legs in sync from the load on.
+	[ "$(awk '$4 == "in_sync"' /sys/block/sbull?/mirror/legs | wc -l)" = 2 ] ||
+		fail "after a clean reboot, the legs are not both in sync: $(cat /sys/block/sbull?/mirror/legs)"
 	check_files f
 	dmesg | grep -q 'sbull: sbull[a-z]: restoring 64 MiB from leg' ||
 		fail "the store was not read back from a leg: $(dmesg | grep 'sbull:' | tail -n 5)"

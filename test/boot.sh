@@ -4,8 +4,9 @@
 # guest's root and its unit enabled (test/boot-setup-guest.sh), a disk of
 # /etc/sbull/disks.conf with two legs on virtio disks whose images outlive
 # the guest, and an /etc/fstab line that mounts it. Three boots on the same
-# images, each running test/boot-guest.sh once systemd has reached
-# basic.target:
+# images (the disk in write-back mode, so that a completed fsync is on the
+# legs only if sbull put it there), each running test/boot-guest.sh once
+# systemd has reached basic.target:
 #   first   sbull.service made the disk; ext4 made and mounted, files
 #           written and fsynced; then systemd's clean reboot (sbull.service
 #           stopped after the file system is unmounted: the legs clean);

@@ -2,7 +2,7 @@
 # Case: lab 11: a disk comes back at once; a read waits for its region alone, between the refill's background reads
 # Needs: modules=brd,dm-delay
 # Lab 11 (docs/teaching/labs.md): a 56 MiB store kept on a brd leg, the
-# leg's reads slowed 500 ms by dm-delay. sbull loaded again (with no disk,
+# leg's reads slowed 2 s by dm-delay. sbull loaded again (with no disk,
 # for the trace to be on first) and the disk made in configfs with that
 # leg, it shows at once: refill says "refilling", below 100%. A read of block 12000
 # (4 KiB blocks: sector 96000) is served after an on_demand read of its
@@ -26,7 +26,7 @@ grep -q in_sync /sys/block/sbulla/mirror/legs || fail "the leg is not in sync"
 head -c $((4096 * 12001)) /dev/urandom >/tmp/pattern
 dd if=/tmp/pattern of=/dev/sbulla bs=1M oflag=direct status=none || fail "the pattern"
 unload_sbull
-dmsetup create slow --table "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 500" ||
+dmsetup create slow --table "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 2000" ||
 	fail "dmsetup create slow"
 slow=/dev/$(dmsetup info -c --noheadings -o blkdevname slow)
 wait_for_dev "$slow"

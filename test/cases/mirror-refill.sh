@@ -17,12 +17,15 @@
 #   source     the leg read from (the last: both are clean, of one epoch)
 #              fails past its first 8 MiB (dm's error target): the refill
 #              goes on from the other, and the store comes back whole.
-#   lost       the only leg that holds the store fails past its first
-#              8 MiB, beside a blank leg waiting to be resynced: I/O to
-#              the regions not read back fails with EIO, the others are
-#              served; "lost" in refill; an O_DSYNC write fails rather than
-#              wait for a resync that cannot come, and rmmod ends; the next
-#              load, with the leg whole, has it all.
+#   lost       the only leg that holds the store, beside a blank leg
+#              waiting to be resynced, fails past its first 16 MiB, while
+#              its reads of MiB 8 to 16 are held 10 s: a read past 16 MiB
+#              fails the leg and waits for the held reads; an O_DSYNC
+#              write waits for a resync meanwhile. Once the held reads
+#              land the refill is lost: both fail with EIO rather than
+#              wait for ever, MiB 12 is served, past 16 MiB EIO; "lost" in
+#              refill; rmmod ends; the next load, the leg whole, has it
+#              all.
 #   rmmod      removing the leg read from goes on from the other; removing
 #              that one, the last, is refused while the refill runs; rmmod
 #              during the refill is clean; the next load has it all.
@@ -50,6 +53,26 @@ leg_slow_reads() {
 	echo "0 $HDR_SECTORS linear $1 0
 $HDR_SECTORS $((REGION_SECTORS - HDR_SECTORS)) delay $1 $HDR_SECTORS $2 $1 $HDR_SECTORS 0 $1 $HDR_SECTORS 0"
 }
+# Leg region on device $1: the store's first 16 MiB read at once, then
+# held 10 s up to 16 MiB, failing every I/O past it.
+leg_lost() {
+	echo "0 $((HDR_SECTORS + 16384)) linear $1 0
+$((HDR_SECTORS + 16384)) 16384 delay $1 $((HDR_SECTORS + 16384)) 10000 $1 $((HDR_SECTORS + 16384)) 0 $1 $((HDR_SECTORS + 16384)) 0
+$((HDR_SECTORS + 32768)) $((STORE_SECTORS - 32768)) error"
+}
+# Wait up to $1 s for process $2 to end (a task in D state ignores
+# timeout's signal: poll instead); its status in $ended_rc.
+ends_within() {
+	local _
+	for _ in $(seq $(($1 * 10))); do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$2" 2>/dev/null || return 1
+	ended_rc=0
+	wait "$2" || ended_rc=$?
+}
+
 # The same, failing every I/O past the store's first 8 MiB.
 leg_fails_late() {
 	echo "0 $HDR_SECTORS linear $1 0
@@ -101,6 +124,8 @@ fio "${FIO_PATTERN[@]}" --do_verify=0 >/tmp/fio.out 2>&1 ||
 	{ cat /tmp/fio.out >&2; fail "fio could not write its pattern"; }
 dd if=/dev/urandom of=/dev/sbulla bs=1M count=40 oflag=direct status=none ||
 	fail "the random start"
+dd if=/dev/urandom of=/dev/sbulla bs=1M seek=48 count=8 oflag=direct status=none ||
+	fail "the random end"
 [ "$(cat "$REFILL")" = none ] || fail "a store of new legs was refilled: $(cat "$REFILL")"
 store=$(store_sum)
 unload_sbull
@@ -110,7 +135,8 @@ unload_sbull
 for i in "${!disks[@]}"; do
 	table=$(leg_slow_reads "${disks[$i]}" "$DELAY")
 	case $kind:$i in
-	source:1 | lost:0) table=$(leg_fails_late "${disks[$i]}" "$DELAY") ;;
+	source:1) table=$(leg_fails_late "${disks[$i]}" "$DELAY") ;;
+	lost:0) table=$(leg_lost "${disks[$i]}") ;;
 	esac
 	dm_switch "sbull-leg$i" "$table"
 done
@@ -197,27 +223,42 @@ source)
 		fail "no line saying the refill went on from leg 0: $(sbull_lines </tmp/refill.log)"
 	;;
 lost)
-	# The first 8 MiB come back; past them, the leg fails.
+	# The first 8 MiB are in at once.
 	[ "$(sbull_bytes $((4 << 20)) 4096)" = "$(leg_bytes "${disks[0]}" $((4 << 20)) 4096)" ] ||
 		fail "a read during the refill differs from the leg"
+	expect_refilling "the first read"
+	# MiB 30's read fails the leg; the held reads of MiB 8 to 16 are in
+	# flight, so the refill is not lost yet, and the read waits.
+	dd if=/dev/sbulla of=/dev/null bs=4k skip=$((30 * 256)) count=1 iflag=direct \
+		status=none 2>/tmp/read30.err &
+	read30=$!
+	sleep 1
+	expect_leg_state 0 failed
+	# No complete copy: the O_DSYNC write waits for the blank leg's resync.
+	dd if=/dev/zero of=/dev/sbulla bs=4k seek=$((4 * 256)) count=1 \
+		oflag=direct,dsync conv=notrunc status=none 2>/tmp/dd.err &
+	write4=$!
+	expect_refilling "the failure of the leg"
 	wait_refill "lost "
 	[ "$(cat "$REFILL")" != "lost 100%" ] || fail "lost, with every region read back"
-	out=$(dd if=/dev/sbulla of=/dev/null bs=4k skip=$((12 * 256)) count=1 iflag=direct 2>&1) &&
+	ends_within 30 "$read30" || fail "the read of MiB 30 still waits 30 s after the refill was lost"
+	{ [ "$ended_rc" != 0 ] && grep -q 'Input/output error' /tmp/read30.err; } ||
+		fail "the read of MiB 30, past the leg's failure: not EIO: $(cat /tmp/read30.err)"
+	ends_within 30 "$write4" ||
+		fail "an O_DSYNC write still waits for a resync 30 s after the refill was lost"
+	{ [ "$ended_rc" != 0 ] && grep -q 'Input/output error' /tmp/dd.err; } ||
+		fail "an O_DSYNC write with no leg able to hold it: not EIO: $(cat /tmp/dd.err)"
+	[ "$(sbull_bytes $((12 << 20)) 4096)" = "$(leg_bytes "${disks[0]}" $((12 << 20)) 4096)" ] ||
+		fail "MiB 12, read back before the refill was lost, is not served"
+	out=$(dd if=/dev/sbulla of=/dev/null bs=4k skip=$((20 * 256)) count=1 iflag=direct 2>&1) &&
 		fail "a read of a region not read back, no leg left, succeeded"
 	echo "$out" | grep -q 'Input/output error' || fail "not EIO: $out"
-	[ "$(sbull_bytes $((4 << 20)) 4096)" = "$(leg_bytes "${disks[0]}" $((4 << 20)) 4096)" ] ||
-		fail "a region read back before the leg failed is not served"
-	# No leg holds a complete copy, nor can one: a flush fails.
-	if timeout 30 dd if=/dev/zero of=/dev/sbulla bs=4k seek=$((4 * 256)) count=1 \
-		oflag=direct,dsync conv=notrunc status=none 2>/tmp/dd.err; then
-		fail "an O_DSYNC write succeeded with no leg able to hold it"
-	fi
-	grep -q 'Input/output error' /tmp/dd.err ||
-		fail "the O_DSYNC write did not fail with EIO within 30 s: $(cat /tmp/dd.err)"
 	kmsg_stop /tmp/refill.log
 	grep -q 'sbull: sbulla: no leg in sync left to restore from' /tmp/refill.log ||
 		fail "no line saying the refill was lost: $(sbull_lines </tmp/refill.log)"
-	timeout 60 rmmod sbull || fail "rmmod after a lost refill did not end within 60 s"
+	rmmod sbull &
+	ends_within 60 $! || fail "rmmod after a lost refill did not end within 60 s"
+	[ "$ended_rc" = 0 ] || fail "rmmod after a lost refill failed"
 	assert_no_sbull_left
 	dm_switch sbull-leg0 "$(leg_plain "${disks[0]}")"
 	load_mirror "$mode" "$legs"
