@@ -161,8 +161,9 @@ static int __init sbull_create_param_disks(void)
 	}
 	/*
 	 * Every leg of every disk is checked: start reading the stores back,
-	 * then show the disks. Once a disk is added, failing the load is a hazard (the
-	 * partition scan may still hold it open), so all checks come first.
+	 * then show the disks. Once a disk is added, failing the load is a
+	 * hazard (the partition scan may still hold it open), so all checks
+	 * come first.
 	 */
 	for (i = 0; i < ndevices; i++) {
 		err = sbull_mirror_restore(sbull_devs[i]);

@@ -148,7 +148,8 @@ struct sbull_refill_read {
  *	set if the refill is lost or stopped
  * @lost: no leg in sync is left to read the rest from: I/O to it fails;
  *	set under @lock, read without it too
- * @stop: the disk goes: nothing more is read, the bits are freed
+ * @stop: the disk goes: nothing more is read, the bits are freed; set
+ *	under @lock, read without it too
  * @lock: @lost, @stop and the fields from @filled to @waiting (taken in
  *	interrupt context by dm-io's callback)
  * @filled: a bit per region read into the store; never cleared

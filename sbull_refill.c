@@ -518,9 +518,11 @@ bool sbull_refill_wait(struct sbull_mirror *m, struct sbull_wait *w)
  * @nr_sectors: its length
  *
  * Asked after sbull_refill_wait(), which let the I/O go on: its regions
- * are in the store, or the refill is lost, or stopped.
+ * are in the store, or the refill is lost, or stopped. Neither of these
+ * is ever undone, and the I/O's own sbull_refill_wait() looked under the
+ * lock: while neither is set, the regions are in, and no lock is taken.
  *
- * Context: any; takes @lock while the refill is active.
+ * Context: any; takes @lock once the refill is lost.
  * Return: true if the refill stopped, or is lost and some of the regions
  * are not in the store.
  */
@@ -531,7 +533,8 @@ bool sbull_refill_lost(struct sbull_mirror *m, sector_t sector,
 	unsigned long flags;
 	bool lost;
 
-	if (!sbull_refill_active(m))
+	if (!sbull_refill_active(m) ||
+	    (!READ_ONCE(r->lost) && !READ_ONCE(r->stop)))
 		return false;
 	spin_lock_irqsave(&r->lock, flags);
 	/* @stop first: the bits are gone then. */
@@ -598,7 +601,7 @@ void sbull_refill_stop(struct sbull_mirror *m)
 		return;
 	/* Nothing reads the bits from now on, nor parks, nor queues work. */
 	spin_lock_irq(&r->lock);
-	r->stop = true;
+	WRITE_ONCE(r->stop, true);
 	spin_unlock_irq(&r->lock);
 	wait_var_event(&r->inflight, !atomic_read(&r->inflight));
 	/* One last pass sends the waiters on. */

@@ -10,19 +10,12 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
-series=${SERIES:-6.1}
-scripts/install-deps.sh
-release=$(scripts/qemu/fetch-kernel.sh "$series")
-# SBULL_BENCH_MODULE: measure that sbull.ko instead of building one.
-ko=${SBULL_BENCH_MODULE:-}
-[ -n "$ko" ] || ko=$(scripts/build-module.sh "$release")
+bench_setup bench-mirror
 modinfo -F parm "$ko" | grep -q '^legs:' ||
 	echo "bench-mirror: $ko has no legs= parameter: sbull runs without legs only" >&2
-
-out=results/bench-mirror-$(date +%F)-$series
-rm -rf "$out"
-mkdir -p "$out"
 # The host's load average every 10 s while the guest runs: other work on
 # these 2 cores (the guest alone keeps about 2 busy) skews the figures.
 while sleep 10; do cut -d' ' -f1 /proc/loadavg; done >"$out/host-load" &
@@ -35,6 +28,5 @@ scripts/qemu/guest.sh --series "$series" --module "$ko" --bench --mem 3G \
 kill "$sampler"
 # The guest's share, then the whole run's (build and boot included).
 echo "$((SECONDS - start)) $SECONDS" >"$out/wall-seconds"
-accel=${ACCEL:-tcg}
-bench/report-mirror.py "$out" "kernel $release, QEMU ${accel^^}, $(date +%F)"
+bench/report-mirror.py "$out" "$(bench_title)"
 echo "results in $out: table.md, raw.csv" >&2

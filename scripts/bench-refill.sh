@@ -9,16 +9,10 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
-series=${SERIES:-6.1}
-scripts/install-deps.sh
-release=$(scripts/qemu/fetch-kernel.sh "$series")
-ko=${SBULL_BENCH_MODULE:-}
-[ -n "$ko" ] || ko=$(scripts/build-module.sh "$release")
-
-out=results/bench-refill-$(date +%F)-$series
-rm -rf "$out"
-mkdir -p "$out"
+bench_setup bench-refill
 # The leg: the largest store, its header, and room to spare.
 largest=$(tr ' ' '\n' <<<"${SBULL_REFILL_SIZES_MB:-64 2048}" | sort -n | tail -n 1)
 truncate -s $((largest + 4))M "$out/leg.img"
@@ -30,5 +24,5 @@ scripts/qemu/guest.sh --series "$series" --module "$ko" --bench \
 	--disk "$out/leg.img" -- bench/bench-refill-guest.sh \
 	2> >(tee "$out/guest.log" >&2)
 echo "$((SECONDS - start))" >"$out/wall-seconds"
-bench/report-refill.py "$out" "kernel $release, QEMU ${ACCEL:-tcg}, $(date +%F)"
+bench/report-refill.py "$out" "$(bench_title)"
 echo "results in $out: table.md, refill.csv" >&2
